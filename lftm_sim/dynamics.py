@@ -1,0 +1,315 @@
+"""The nine processes of the model (docs/ODD.md, "Submodels"), one function each.
+
+Every function reads the state at the start of the step (`SystemState`) and returns
+increments; the model adds them up and writes them all at once (synchronous update).
+Each rule keeps its variable in [0, 1] by its form: growth is scaled by headroom
+``1 - x`` and loss is proportional to ``x``, with rates whose sums stay below 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.stats import rankdata
+
+from .parameters import Mechanisms
+from .strategies import Strategy, focus, network_quality
+
+
+@dataclass
+class SystemState:
+    """All agent state, in arrays (one row per agent of a type)."""
+
+    capacity: np.ndarray  # school instructional capacity c
+    performance: np.ndarray  # school performance p (share at the standard)
+    commitment: np.ndarray  # school commitment/ownership b
+    innovation: np.ndarray  # school innovative practice q
+    wellbeing: np.ndarray  # school well-being w
+    need: np.ndarray  # school context need z (fixed)
+    active: np.ndarray  # school takes part in its network (bool)
+    middle: np.ndarray  # row of the school's middle unit (district, or network), -1 none
+    district_capacity: np.ndarray  # middle capacity C
+    district_coherence: np.ndarray  # middle coherence H
+    peer_trust: np.ndarray  # trust on each school-school tie
+    district_trust: np.ndarray  # trust on each district-district tie (fixed)
+    lift: float  # the temporary pressure lift L (system level)
+    confidence: float  # public confidence (system level)
+
+
+@dataclass
+class StepContext:
+    """Quantities every rule of one step shares, computed once from the start state."""
+
+    quality: float  # network quality Q from the eight ingredients
+    focus: float  # focus from the number of priorities
+    central: float  # budget * central_support
+    grants: float  # budget * school_grants
+    investment: float  # budget * middle_investment
+    middle_ch: np.ndarray  # C*H of each school's middle unit (0 with none)
+    middle_c: np.ndarray  # C of each school's middle unit (0 with none)
+    peer_capacity: np.ndarray  # trust-weighted mean capacity of active peers
+    peer_innovation: np.ndarray  # trust-weighted mean innovation of active peers
+    peer_trust_mean: np.ndarray  # mean trust of a school's live ties (0 with none)
+    member: np.ndarray  # 1.0 where the school takes part in a network with live ties
+    district_peer_capacity: np.ndarray  # trust-weighted mean C of consortium peers
+    standing: np.ndarray  # share of schools that perform better (0 best, 1 weakest)
+
+
+def step_context(
+    st: SystemState,
+    s: Strategy,
+    mp: Mechanisms,
+    budget: float,
+    peer_matrix: sp.csr_matrix,
+    district_matrix: sp.csr_matrix,
+) -> StepContext:
+    """Per-step shared quantities; peer means are sparse products over trusted ties."""
+    has_mid = st.middle >= 0
+    mid = np.where(has_mid, st.middle, 0)
+    C, H = st.district_capacity, st.district_coherence
+    middle_c = np.where(has_mid, C[mid] if len(C) else 0.0, 0.0)
+    middle_ch = np.where(has_mid, (C * H)[mid] if len(C) else 0.0, 0.0)
+    degree = peer_matrix @ np.ones(len(st.capacity))
+    linked = degree > 0
+    safe = np.where(linked, degree, 1.0)
+    peer_c = np.where(linked, (peer_matrix @ st.capacity) / safe, st.capacity)
+    peer_q = np.where(linked, (peer_matrix @ st.innovation) / safe, st.innovation)
+    counts = (peer_matrix > 0).sum(axis=1).A1 if peer_matrix.nnz else np.zeros(len(linked))
+    trust_mean = np.where(linked, degree / np.maximum(counts, 1), 0.0)
+    d_degree = district_matrix @ np.ones(len(C))
+    d_linked = d_degree > 0
+    d_peer = np.where(d_linked, (district_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)
+    return StepContext(
+        quality=network_quality(s),
+        focus=focus(s, mp.per_priority),
+        central=budget * s.central_support,
+        grants=budget * s.school_grants,
+        investment=budget * s.middle_investment,
+        middle_ch=middle_ch,
+        middle_c=middle_c,
+        peer_capacity=peer_c,
+        peer_innovation=peer_q,
+        peer_trust_mean=trust_mean,
+        member=linked.astype(float),
+        district_peer_capacity=d_peer,
+        standing=standing(st.performance),
+    )
+
+
+def standing(performance: np.ndarray) -> np.ndarray:
+    """Share of the other schools that perform better (ties share the average rank)."""
+    n = len(performance)
+    if n < 2:
+        return np.full(n, 0.5)
+    return (n - rankdata(performance)) / (n - 1)
+
+
+def central_push(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """1. Central push: support raises capacity with fidelity set by commitment; pressure
+    lifts performance for as long as it lasts, erodes commitment, and many priorities
+    erode coherence.
+
+    Seeds: "too difficult to get, and especially to sustain, widespread buy-in from the
+    bottom"; "a small number of key priorities"; "may not be suitable for innovation"
+    (pressure's brake on innovation is in `innovation`).
+    """
+    c, b = st.capacity, st.commitment
+    return {
+        "capacity": mp.central_rate * cx.central * s.precision * cx.focus * b * (1 - c),
+        "commitment": -mp.pressure_erosion * s.pressure * b,
+        "district_coherence": -mp.priority_incoherence * (1 - cx.focus) * st.district_coherence,
+        "lift": mp.lift_speed * (s.pressure - st.lift),
+    }
+
+
+def autonomy(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """2. Autonomy: a school improves on its own only above a capacity threshold (raised by
+    need), slides below it; untied grants return in proportion to capacity; autonomy
+    raises ownership.
+
+    Seed: "bottom-up change (e.g. school autonomy) does not result in overall system
+    improvement; some schools improve, others don't and the gap between high and low
+    performers grows wider."
+    """
+    c, b = st.capacity, st.commitment
+    threshold = mp.autonomy_threshold + mp.need_threshold * (st.need - 0.5)
+    # strong schools pull away, weak ones slide: a push away from the threshold that
+    # vanishes at 0 and 1 (the factor c(1 - c) keeps c in [0, 1])
+    own = 2 * mp.autonomy_rate * s.autonomy * (c - threshold) * c * (1 - c)
+    grants = mp.grant_rate * cx.grants * c * (1 - c)
+    return {
+        "capacity": own + grants,
+        "commitment": mp.ownership_rate * s.autonomy * (1 - b),
+    }
+
+
+def middle(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """3. The middle: investment grows district capacity C and coherence H (gated by the
+    quality of the middle's collaboration); districts learn from consortium peers; they
+    support schools in proportion to C*H, toward need when responsibility is high.
+
+    Seed: LftM "increases the capacity and internal coherence of the middle as it becomes
+    a more effective partner upward to the state and downward to its schools"; Hargreaves'
+    responsiveness, responsibility, integration, humility ("each district learns from the
+    rest").
+    """
+    C, H = st.district_capacity, st.district_coherence
+    c, b = st.capacity, st.commitment
+    grow = mp.middle_capacity_rate * cx.investment * cx.quality
+    learn = mp.humility_rate * s.humility * np.maximum(cx.district_peer_capacity - C, 0.0)
+    align = 0.5 * (s.integration + s.responsiveness)
+    weight = 1 - s.responsibility + 2 * s.responsibility * cx.standing
+    fit = 0.5 + 0.5 * s.responsiveness
+    return {
+        "district_capacity": grow * (1 - C) + learn - mp.middle_decay * (C - mp.middle_rest),
+        "district_coherence": mp.middle_coherence_rate
+        * cx.investment
+        * cx.quality
+        * align
+        * (1 - H)
+        - mp.middle_decay * (H - mp.middle_rest),
+        "capacity": mp.district_support_rate * cx.middle_ch * fit * weight * (1 - c),
+        "commitment": mp.district_ownership_rate * s.initiative * cx.middle_ch * (1 - b),
+    }
+
+
+def lateral_learning(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """4. Lateral learning: a school moves toward the trust-weighted capacity of its peers
+    when they know more, at a rate scaled by network quality and by the trust on its ties; taking part raises commitment when
+    the network is co-designed and breeds opposition when imposed; trust grows with
+    good interaction and fades without it.
+
+    Seeds: the eight essential ingredients; "every time the middle gets together, it is
+    not automatically a good thing".
+    """
+    c, b = st.capacity, st.commitment
+    rate = s.lateral_learning * cx.quality
+    take_part = mp.participation_rate * rate * cx.member
+    tau = st.peer_trust
+    learn = mp.lateral_rate * rate * cx.peer_trust_mean
+    return {
+        "capacity": learn * np.maximum(cx.peer_capacity - c, 0.0),
+        "commitment": take_part * (s.co_design * (1 - b) - (1 - s.co_design) * b),
+        "peer_trust": mp.trust_rate * rate * (1 - tau) - mp.trust_decay * (1 - rate) * tau,
+    }
+
+
+def innovation(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """5. Innovation: letting go (or autonomy, or a district's initiative) generates new
+    practice in proportion to capacity, pressure suppresses it; reining in keeps the good
+    share; practice spreads toward better peers and lapses without reining in.
+
+    Seed: "Directional vision, letting go, and reining in ... good ideas get sorted out
+    and retained"; the old model "cannot generate innovation and learning fast enough".
+    """
+    q, c = st.innovation, st.capacity
+    freedom = 1 - (1 - s.letting_go) * (1 - s.autonomy) * (1 - s.initiative * cx.middle_c)
+    generated = mp.innovation_rate * freedom * (1 - s.pressure) * c * (1 - q)
+    kept = mp.retention_floor + (1 - mp.retention_floor) * s.reining_in
+    spread = (
+        mp.diffusion_rate
+        * s.lateral_learning
+        * cx.quality
+        * cx.peer_trust_mean
+        * np.maximum(cx.peer_innovation - q, 0.0)
+    )
+    lapse = mp.practice_decay * (1 - 0.5 * s.reining_in) * q
+    return {"innovation": kept * generated + spread - lapse}
+
+
+def sustainability(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """6. Sustainability: capacity drifts back toward the level ordinary hiring and training
+    sustain (lower where need is high), slowly where it is owned (commitment) and embedded
+    in the middle (district C*H, trusted networks); commitment drifts back to its ordinary
+    level.
+
+    Seed: "Top-down leadership doesn't last even if you get a lot of the pieces right".
+    """
+    embedded = 1 - (1 - cx.middle_ch) * (1 - cx.peer_trust_mean)
+    anchor = 0.5 * (st.commitment + embedded)
+    rest = capacity_rest(st.need, mp)
+    return {
+        "capacity": -mp.capacity_decay * (1 - mp.embedding * anchor) * (st.capacity - rest),
+        "commitment": mp.commitment_relax * (mp.commitment_rest - st.commitment),
+    }
+
+
+def capacity_rest(need: np.ndarray, mp: Mechanisms) -> np.ndarray:
+    """The capacity a school keeps with no strategy: ordinary hiring and training, lower
+    where need is high. Also the mean of the initial capacity distribution."""
+    return mp.capacity_rest - mp.rest_need_slope * (need - 0.5)
+
+
+def network_formation(
+    st: SystemState, s: Strategy, mp: Mechanisms, draws: np.ndarray, has_network: np.ndarray
+) -> np.ndarray:
+    """7. Network formation: schools outside a network join it with a hazard set by uptake
+    and their commitment (the graph's peer ties change during a run). Returns who joins.
+
+    Seed: New Zealand "expected that all schools would participate in networks of 5-20
+    schools"; "initially the proposal was imposed ... greeted with widespread opposition".
+    The imposition shock itself is `imposition`.
+    """
+    hazard = mp.join_rate * s.network_uptake * (0.25 + 0.75 * st.commitment)
+    chance = 1 - np.exp(-hazard * 0.25)  # a term is a quarter year
+    return (~st.active) & has_network & (draws < chance)
+
+
+def imposition(s: Strategy, mp: Mechanisms, intensity: float) -> float:
+    """7. Network formation: the share of commitment and trust lost when networks are set
+    up (or joined) by imposition; none when they are co-designed (the Joint Initiative).
+
+    Seed: "initially the proposal was imposed on the system and was greeted with
+    widespread opposition".
+    """
+    return mp.imposition_shock * (1 - s.co_design) * intensity
+
+
+def performance(
+    st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext, draws: np.ndarray
+) -> np.ndarray:
+    """8. Performance moves toward a target set by capacity, innovative practice and need
+    (need weighs less where a responsive middle fits its support to local need), raised by
+    the temporary pressure lift, with bounded noise. Returns the new p.
+
+    Seeds: Ontario's "strong success using an assertive strategy" on basic measures;
+    Hargreaves' responsiveness: "local district solutions address and respond to
+    distinctive local needs and diversities".
+    """
+    p = st.performance
+    skill = (1 - mp.innovation_weight) * st.capacity + mp.innovation_weight * st.innovation
+    span = mp.performance_ceiling - mp.performance_floor
+    penalty = mp.need_penalty * (1 - mp.need_mitigation * s.responsiveness * cx.middle_ch)
+    target = (mp.performance_floor + span * skill) * (1 - penalty * st.need)
+    target = target + (1 - target) * mp.lift_max * st.lift
+    return p + mp.performance_speed * (target - p) + mp.noise * draws * p * (1 - p)
+
+
+def wellbeing(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+    """9. Well-being rises with engagement (deep-learning practice, ownership,
+    collaboration) and falls under pressure with a narrow test focus.
+
+    Seed: NPDL's deep learning "engages students and teachers"; CODE's pillar of student
+    and staff well-being.
+    """
+    w = st.wellbeing
+    engaged = (st.innovation + st.commitment + s.lateral_learning * cx.member) / 3
+    strain = s.pressure * (1 - st.innovation) + 0.3 * (1 - engaged)
+    return {"wellbeing": mp.wellbeing_rate * (engaged * (1 - w) - 0.5 * strain * w)}
+
+
+def public_confidence(
+    confidence: float, s: Strategy, mp: Mechanisms, mean_p: float, below: float, gap: float
+) -> float:
+    """9. Public confidence follows visible, transparent results and falls with the share
+    of schools below the floor and a wide gap. Returns the new value.
+
+    Seed: the fourth pillar of "Achieving Excellence"; Hargreaves' "transparency of
+    participation and results".
+    """
+    visible = max(s.transparency, s.pressure)
+    up = visible * mean_p * (1 - confidence)
+    down = 0.5 * (below + gap) * confidence
+    return confidence + mp.confidence_rate * (up - down)
