@@ -72,7 +72,7 @@ class School(mesa.Agent):
     def district(self) -> District | None:
         """The school's district, or None in a system with no middle tier."""
         d = int(self.model.topology.school_district[self.row])
-        return self.model.districts[d] if d >= 0 else None
+        return self.model.district_list[d] if d >= 0 else None
 
     @property
     def network(self) -> int:

@@ -177,9 +177,9 @@ def middle(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dic
 
 def lateral_learning(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
     """4. Lateral learning: a school moves toward the trust-weighted capacity of its peers
-    when they know more, at a rate scaled by network quality and by the trust on its ties; taking part raises commitment when
-    the network is co-designed and breeds opposition when imposed; trust grows with
-    good interaction and fades without it.
+    when they know more, at a rate scaled by network quality and by the trust on its
+    ties; taking part raises commitment when the network is co-designed and breeds
+    opposition when imposed; trust grows with good interaction and fades without it.
 
     Seeds: the eight essential ingredients; "every time the middle gets together, it is
     not automatically a good thing".

@@ -143,6 +143,7 @@ class SystemModel(mesa.Model):
 
         self.state_agent = State(self)
         self.districts = District.create_agents(self, top.n_districts, list(range(top.n_districts)))
+        self.district_list = self.districts.to_list()  # by row, for a school's lookup
         self.schools = School.create_agents(self, top.n_schools, list(range(top.n_schools)))
         self.datacollector = mesa.DataCollector(
             model_reporters=MODEL_REPORTERS,

@@ -1,0 +1,46 @@
+# lftm-sim: `make demo` runs the default comparison, `make test` the whole test suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Mesa 3.4+ needs Python 3.12: take the first interpreter that is at least 3.12.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12.1/bin/python3 python3 python; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+	then command -v $$p; break; fi; done)
+
+.PHONY: demo test validate bench lint format clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (try: pyenv install 3.12)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/lftm compare --out out/demo --force
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -q
+
+validate: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m slow -q
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check lftm_sim tests benchmarks
+	$(BIN)/ruff format --check lftm_sim tests benchmarks
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format lftm_sim tests benchmarks
+	$(BIN)/ruff check --fix lftm_sim tests benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache *.egg-info
