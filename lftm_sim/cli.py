@@ -36,7 +36,9 @@ def _int_in(lo: int, hi: int):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}], got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in [{lo}, {hi}], got {text!r}"
+            ) from None
         if not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}], got {value}")
         return value
@@ -48,7 +50,9 @@ def _years(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of years in (0, 200], got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a number of years in (0, 200], got {text!r}"
+        ) from None
     if not 0 < value <= 200:
         raise argparse.ArgumentTypeError(f"must be in (0, 200], got {value:g}")
     return value

@@ -13,7 +13,7 @@ from . import dynamics
 from .agents import District, School, State
 from .graph import PeerMatrix, Topology, build_topology, to_networkx, topology_from_graph
 from .metrics import AGENT_REPORTERS, MODEL_REPORTERS
-from .parameters import Mechanisms, resolve_mechanisms
+from .parameters import Mechanisms, check_form, resolve_mechanisms
 from .strategies import LEVERS, Strategy, Timeline, resolve_timeline
 
 STEPS_PER_YEAR = 4  # a step is one school term
@@ -99,6 +99,7 @@ class SystemModel(mesa.Model):
         if overrides:
             self.timeline = self.timeline.with_levers(**overrides)
         self.mechanisms = resolve_mechanisms(mechanisms)
+        check_form(self.mechanisms, budget)
         self.budget = float(budget)
         self.floor = float(floor)
         self.steps_per_year = STEPS_PER_YEAR

@@ -93,6 +93,35 @@ class Mechanisms:
         return asdict(self)
 
 
+def check_form(mp: Mechanisms, budget: float) -> None:
+    """Refuse rates whose sum could push a state out of [0, 1] in one step.
+
+    Every rule scales growth by headroom and loss by the level; the state stays in [0, 1]
+    by form as long as, for each variable, the rates that can act at once sum to at most
+    1 (worst case: every lever at its maximum, the whole budget on the costliest lever).
+    """
+    b = max(budget, 0.0)
+    sums = {
+        "capacity growth": b * max(mp.central_rate, mp.grant_rate) + 2 * mp.autonomy_rate
+        + 2 * mp.district_support_rate + mp.lateral_rate + mp.capacity_decay,
+        "capacity loss": 2 * mp.autonomy_rate + mp.capacity_decay,
+        "commitment": mp.ownership_rate + mp.district_ownership_rate
+        + mp.participation_rate + mp.pressure_erosion + mp.commitment_relax,
+        "district capacity": b * mp.middle_capacity_rate + mp.humility_rate + mp.middle_decay,
+        "district coherence": b * mp.middle_coherence_rate + mp.middle_decay
+        + mp.priority_incoherence,
+        "innovation": mp.innovation_rate + mp.diffusion_rate + mp.practice_decay,
+        "trust": mp.trust_rate + mp.trust_decay,
+    }
+    for what, total in sums.items():
+        if total > 1:
+            raise ValueError(
+                f"mechanism rates acting on {what} sum to {total:.3g} at budget {b:g}; "
+                "they must sum to at most 1 to keep the state in [0, 1] (lower the rates "
+                "or the budget)"
+            )
+
+
 MECHANISM_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Mechanisms))
 MECHANISM_RANGES: dict[str, tuple[float, float]] = {
     "per_priority": (0.0, 2.0),
