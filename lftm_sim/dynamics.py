@@ -28,6 +28,7 @@ class SystemState:
     innovation: np.ndarray  # school innovative practice q
     wellbeing: np.ndarray  # school well-being w
     need: np.ndarray  # school context need z (fixed)
+    rest: np.ndarray  # capacity ordinary hiring and training sustain (fixed)
     active: np.ndarray  # school takes part in its network (bool)
     middle: np.ndarray  # row of the school's middle unit (district, or network), -1 none
     district_capacity: np.ndarray  # middle capacity C
@@ -148,7 +149,8 @@ def autonomy(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> d
 def middle(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
     """3. The middle: investment grows district capacity C and coherence H (gated by the
     quality of the middle's collaboration); districts learn from consortium peers; they
-    support schools in proportion to C*H, toward need when responsibility is high.
+    support schools in proportion to C*H, toward the weakest (by performance rank) when
+    responsibility is high.
 
     Seed: LftM "increases the capacity and internal coherence of the middle as it becomes
     a more effective partner upward to the state and downward to its schools"; Hargreaves'
@@ -229,17 +231,16 @@ def sustainability(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext
     """
     embedded = 1 - (1 - cx.middle_ch) * (1 - cx.peer_trust_mean)
     anchor = 0.5 * (st.commitment + embedded)
-    rest = capacity_rest(st.need, mp)
     return {
-        "capacity": -mp.capacity_decay * (1 - mp.embedding * anchor) * (st.capacity - rest),
+        "capacity": -mp.capacity_decay * (1 - mp.embedding * anchor) * (st.capacity - st.rest),
         "commitment": mp.commitment_relax * (mp.commitment_rest - st.commitment),
     }
 
 
-def capacity_rest(need: np.ndarray, mp: Mechanisms) -> np.ndarray:
-    """The capacity a school keeps with no strategy: ordinary hiring and training, lower
-    where need is high. Also the mean of the initial capacity distribution."""
-    return mp.capacity_rest - mp.rest_need_slope * (need - 0.5)
+def capacity_rest(need: np.ndarray, level: float, mp: Mechanisms) -> np.ndarray:
+    """The capacity a school keeps with no strategy: the system's ordinary level (hiring
+    and training), lower where need is high. Also the mean of its initial capacity."""
+    return level - mp.rest_need_slope * (need - 0.5)
 
 
 def network_formation(

@@ -32,6 +32,34 @@ BOUNDED = (
 )
 
 
+def _check_settings(settings: dict) -> None:
+    """Validate the system settings in one place (ValueError naming the setting)."""
+
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise ValueError(message)
+
+    def number(name: str, lo: float, hi: float) -> None:
+        value = settings[name]
+        ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+        need(ok and lo <= value <= hi, f"{name} must be in [{lo:g}, {hi:g}], got {value!r}")
+
+    def integer(name: str, lo: int, hi: int) -> None:
+        value = settings[name]
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        need(ok and lo <= value <= hi, f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+
+    if settings["graph"] == "generated":
+        integer("n_schools", 1, MAX_SCHOOLS)
+        integer("n_districts", 0, settings["n_schools"])
+    number("budget", 0, 3)
+    number("capacity_level", 0.15, 0.85)
+    number("floor", 0, 1)
+    number("network_size", 5, 20)
+    number("initial_network_share", 0, 1)
+    integer("consortium_size", 1, 10_000)
+
+
 class SystemModel(mesa.Model):
     """A school system: one State, `n_districts` Districts and `n_schools` Schools on a
     networkx graph, running a strategy (or a timeline of strategies) term by term.
@@ -47,6 +75,7 @@ class SystemModel(mesa.Model):
         strategy: str | Strategy | dict = "baseline",
         timeline: str | Timeline | None = None,
         budget: float = 1.0,
+        capacity_level: float = 0.5,
         floor: float = 0.5,
         network_size: float = 10.0,
         initial_network_share: float = 1.0,
@@ -85,16 +114,18 @@ class SystemModel(mesa.Model):
         super().__init__(rng=rng)
         given = locals()
         overrides = {k: given[k] for k in LEVERS if given[k] is not None}
-        self._check_settings(
-            n_schools,
-            n_districts,
-            budget,
-            floor,
-            network_size,
-            initial_network_share,
-            consortium_size,
-            graph,
-        )
+        self.settings = {
+            "n_schools": n_schools,
+            "n_districts": n_districts,
+            "budget": budget,
+            "capacity_level": capacity_level,
+            "floor": floor,
+            "network_size": network_size,
+            "initial_network_share": initial_network_share,
+            "consortium_size": consortium_size,
+            "graph": "imposed" if graph is not None else "generated",
+        }
+        _check_settings(self.settings)
         self.timeline = resolve_timeline(timeline, strategy)
         if overrides:
             self.timeline = self.timeline.with_levers(**overrides)
@@ -102,17 +133,8 @@ class SystemModel(mesa.Model):
         check_form(self.mechanisms, budget)
         self.budget = float(budget)
         self.floor = float(floor)
+        self.capacity_level = float(capacity_level)
         self.steps_per_year = STEPS_PER_YEAR
-        self.settings = {
-            "n_schools": n_schools,
-            "n_districts": n_districts,
-            "budget": budget,
-            "floor": floor,
-            "network_size": network_size,
-            "initial_network_share": initial_network_share,
-            "consortium_size": consortium_size,
-            "graph": "imposed" if graph else "generated",
-        }
 
         if graph is not None:
             self.topology: Topology = topology_from_graph(graph)
@@ -154,42 +176,6 @@ class SystemModel(mesa.Model):
 
     # --- set-up ----------------------------------------------------------------
 
-    @staticmethod
-    def _check_settings(
-        n_schools,
-        n_districts,
-        budget,
-        floor,
-        network_size,
-        initial_network_share,
-        consortium_size,
-        graph,
-    ) -> None:
-        def need(ok: bool, message: str) -> None:
-            if not ok:
-                raise ValueError(message)
-
-        if graph is None:
-            need(
-                isinstance(n_schools, (int, np.integer)) and 1 <= n_schools <= MAX_SCHOOLS,
-                f"n_schools must be an integer in [1, {MAX_SCHOOLS}], got {n_schools!r}",
-            )
-            need(
-                isinstance(n_districts, (int, np.integer)) and 0 <= n_districts <= n_schools,
-                f"n_districts must be an integer in [0, n_schools], got {n_districts!r}",
-            )
-        need(0 <= budget <= 3, f"budget must be in [0, 3], got {budget!r}")
-        need(0 <= floor <= 1, f"floor must be in [0, 1], got {floor!r}")
-        need(5 <= network_size <= 20, f"network_size must be in [5, 20], got {network_size!r}")
-        need(
-            0 <= initial_network_share <= 1,
-            f"initial_network_share must be in [0, 1], got {initial_network_share!r}",
-        )
-        need(
-            isinstance(consortium_size, (int, np.integer)) and consortium_size >= 1,
-            f"consortium_size must be an integer >= 1, got {consortium_size!r}",
-        )
-
     def _initial_state(self, network_share: float) -> dynamics.SystemState:
         """Initial distributions (docs/ODD.md, "Initialisation"); draws in this order."""
         top, rng, mp = self.topology, self.rng, self.mechanisms
@@ -200,8 +186,9 @@ class SystemModel(mesa.Model):
         else:
             m = np.full(S, 0.5)
         need = rng.beta(6 * m + 0.5, 6 * (1 - m) + 0.5)
-        mu = dynamics.capacity_rest(need, mp)
-        capacity = rng.beta(12 * mu, 12 * (1 - mu))
+        rest = dynamics.capacity_rest(need, self.capacity_level, mp)
+
+        capacity = rng.beta(12 * rest, 12 * (1 - rest))
         innovation = rng.beta(2, 8, S)
         commitment = rng.beta(11.5, 8.5, S)
         wellbeing = rng.beta(10, 10, S)
@@ -221,6 +208,7 @@ class SystemModel(mesa.Model):
             innovation=innovation,
             wellbeing=wellbeing,
             need=need,
+            rest=rest,
             active=active,
             middle=np.full(S, -1),
             district_capacity=middle_capacity,

@@ -51,8 +51,7 @@ class Mechanisms:
     practice_decay: float = 0.02  # lapse of practice per term with no reining in
     # 6 sustainability
     capacity_decay: float = 0.03  # drift of capacity back to its rest level, per term
-    capacity_rest: float = 0.5  # capacity ordinary hiring and training sustain (need 0.5)
-    rest_need_slope: float = 0.3  # how much lower that rest level is where need is high
+    rest_need_slope: float = 0.3  # how much lower a school's rest capacity is at high need
     embedding: float = 0.8  # how much ownership and the middle slow that depreciation
     commitment_relax: float = 0.02  # commitment drifts back toward its ordinary level
     commitment_rest: float = 0.45  # that ordinary level
@@ -102,13 +101,20 @@ def check_form(mp: Mechanisms, budget: float) -> None:
     """
     b = max(budget, 0.0)
     sums = {
-        "capacity growth": b * max(mp.central_rate, mp.grant_rate) + 2 * mp.autonomy_rate
-        + 2 * mp.district_support_rate + mp.lateral_rate + mp.capacity_decay,
+        "capacity growth": b * max(mp.central_rate, mp.grant_rate)
+        + 2 * mp.autonomy_rate
+        + 2 * mp.district_support_rate
+        + mp.lateral_rate
+        + mp.capacity_decay,
         "capacity loss": 2 * mp.autonomy_rate + mp.capacity_decay,
-        "commitment": mp.ownership_rate + mp.district_ownership_rate
-        + mp.participation_rate + mp.pressure_erosion + mp.commitment_relax,
+        "commitment": mp.ownership_rate
+        + mp.district_ownership_rate
+        + mp.participation_rate
+        + mp.pressure_erosion
+        + mp.commitment_relax,
         "district capacity": b * mp.middle_capacity_rate + mp.humility_rate + mp.middle_decay,
-        "district coherence": b * mp.middle_coherence_rate + mp.middle_decay
+        "district coherence": b * mp.middle_coherence_rate
+        + mp.middle_decay
         + mp.priority_incoherence,
         "innovation": mp.innovation_rate + mp.diffusion_rate + mp.practice_decay,
         "trust": mp.trust_rate + mp.trust_decay,

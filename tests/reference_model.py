@@ -241,7 +241,7 @@ class RefSchool(mesa.Agent):
         m = self.model.mech
         embedded = 1 - (1 - mch) * (1 - peer.trust)
         anchor = 0.5 * (self.commitment + embedded)
-        rest = m.capacity_rest - m.rest_need_slope * (self.need - 0.5)
+        rest = m.capacity_level - m.rest_need_slope * (self.need - 0.5)
         return {
             "capacity": -m.capacity_decay * (1 - m.embedding * anchor) * (self.capacity - rest),
             "commitment": m.commitment_relax * (m.commitment_rest - self.commitment),
@@ -439,7 +439,10 @@ class RefModel(mesa.Model):
             peer_ties=peer_ties,
             consortium_ties=consortium,
             phases=[(p.start, p.strategy.to_dict()) for p in engine.timeline.phases],
-            mechanisms=engine.mechanisms.to_dict(),
+            mechanisms={
+                **engine.mechanisms.to_dict(),
+                "capacity_level": engine.settings["capacity_level"],
+            },
             budget=engine.budget,
             floor=engine.floor,
             rng=copy.deepcopy(engine.rng),
@@ -616,8 +619,6 @@ def _check_live_ties(graph: nx.Graph, schools: list[dict], ties: list) -> None:
         for a, b, d in graph.edges(data=True)
         if a in row and b in row
     }
-    live = {
-        (u, v): t for u, v, t in ties if schools[u]["active"] and schools[v]["active"]
-    }
+    live = {(u, v): t for u, v, t in ties if schools[u]["active"] and schools[v]["active"]}
     if in_graph != live:
         raise ValueError("the engine graph's peer ties differ from the live potential ties")

@@ -8,8 +8,16 @@ from hypothesis import strategies as st
 from lftm_sim import LEVERS, SystemModel
 from lftm_sim.strategies import LEVER_RANGES, SPENDING
 
-BOUNDED = ("capacity", "performance", "commitment", "innovation", "wellbeing",
-           "district_capacity", "district_coherence", "peer_trust")
+BOUNDED = (
+    "capacity",
+    "performance",
+    "commitment",
+    "innovation",
+    "wellbeing",
+    "district_capacity",
+    "district_coherence",
+    "peer_trust",
+)
 
 
 @st.composite
@@ -34,8 +42,14 @@ def lever_sets(draw):
     share=st.floats(0, 1),
 )
 def test_random_levers_stay_bounded_without_clipping(levers, seed, districts, budget, share):
-    m = SystemModel(n_schools=60, n_districts=districts, budget=budget,
-                    initial_network_share=share, rng=seed, **levers)
+    m = SystemModel(
+        n_schools=60,
+        n_districts=districts,
+        budget=budget,
+        initial_network_share=share,
+        rng=seed,
+        **levers,
+    )
     df = m.run(2)
     assert m.clip_count == 0
     assert not df.isna().any().any()
@@ -47,18 +61,31 @@ def test_random_levers_stay_bounded_without_clipping(levers, seed, districts, bu
 
 @settings(max_examples=15, deadline=None)
 @given(
-    rates=st.fixed_dictionaries({
-        "central_rate": st.floats(0, 1), "lateral_rate": st.floats(0, 1),
-        "autonomy_rate": st.floats(0, 1), "district_support_rate": st.floats(0, 0.5),
-        "capacity_decay": st.floats(0, 1), "middle_capacity_rate": st.floats(0, 0.5),
-        "lift_max": st.floats(0, 1),
-    }),
+    rates=st.fixed_dictionaries(
+        {
+            "central_rate": st.floats(0, 1),
+            "lateral_rate": st.floats(0, 1),
+            "autonomy_rate": st.floats(0, 1),
+            "district_support_rate": st.floats(0, 0.5),
+            "capacity_decay": st.floats(0, 1),
+            "middle_capacity_rate": st.floats(0, 0.5),
+            "lift_max": st.floats(0, 1),
+        }
+    ),
     seed=st.integers(0, 1000),
 )
 def test_extreme_mechanisms_are_refused_or_stay_bounded(rates, seed):
     try:
-        m = SystemModel(n_schools=60, n_districts=3, strategy="middle_led", budget=3,
-                        mechanisms=rates, rng=seed, central_support=0.5, middle_investment=0.5)
+        m = SystemModel(
+            n_schools=60,
+            n_districts=3,
+            strategy="middle_led",
+            budget=3,
+            mechanisms=rates,
+            rng=seed,
+            central_support=0.5,
+            middle_investment=0.5,
+        )
     except ValueError as err:
         assert "must sum to at most 1" in str(err)
         return
