@@ -43,7 +43,7 @@ class SystemState:
 class StepContext:
     """Quantities every rule of one step shares, computed once from the start state."""
 
-    quality: float  # network quality Q from the eight ingredients
+    quality: float  # network quality Q from the eight ingredients (gated, see Mechanisms)
     focus: float  # focus from the number of priorities
     central: float  # budget * central_support
     grants: float  # budget * school_grants
@@ -83,7 +83,7 @@ def step_context(
     d_linked = d_degree > 0
     d_peer = np.where(d_linked, (district_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)
     return StepContext(
-        quality=network_quality(s),
+        quality=1 - mp.quality_gate * (1 - network_quality(s)),
         focus=focus(s, mp.per_priority),
         central=budget * s.central_support,
         grants=budget * s.school_grants,

@@ -40,6 +40,7 @@ class Mechanisms:
     district_support_rate: float = 0.05  # capacity support to schools at C*H = 1
     district_ownership_rate: float = 0.02  # commitment gained from a district's initiative
     # 4 lateral learning
+    quality_gate: float = 1.0  # how much network quality matters (0: every network works)
     lateral_rate: float = 0.3  # move toward better peers per term at full intensity and trust
     participation_rate: float = 0.03  # commitment gained by taking part in a network
     trust_rate: float = 0.05  # trust growth from successful interaction

@@ -504,7 +504,9 @@ class RefModel(mesa.Model):
         """Per-step scalars (quality, focus, spending) and every school's standing."""
         s, m = self.levers, self.mech
         self.cx = SimpleNamespace(
-            quality=geometric_mean([getattr(s, name) for name in INGREDIENTS]),
+            quality=1
+            - self.mech.quality_gate
+            * (1 - geometric_mean([getattr(s, name) for name in INGREDIENTS])),
             focus=1.0 / (1.0 + m.per_priority * (s.priorities - 1.0)),
             central=self.budget * s.central_support,
             grants=self.budget * s.school_grants,

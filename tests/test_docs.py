@@ -157,8 +157,11 @@ def test_every_mechanism_parameter_is_documented(text, name):
 def test_parameter_table_defaults_and_ranges_equal_the_code(text):
     rows = rows_with_column(text, "default")
     settings = system_settings()
-    stale = [name for name in rows if name not in settings and name not in
-             {f.name for f in fields(Mechanisms)}]
+    stale = [
+        name
+        for name in rows
+        if name not in settings and name not in {f.name for f in fields(Mechanisms)}
+    ]
     assert not stale, f"parameter tables name parameters the code does not have: {stale}"
     for f in fields(Mechanisms):
         assert f.name in rows, f"{f.name} has no row in the parameter table"
