@@ -16,6 +16,7 @@ def _row_property(array: str, doc: str) -> property:
 
     def set_(self, value: float) -> None:
         getattr(self.model.state, array)[self.row] = value
+        self.model._spread_step = -1  # cached percentiles are stale now
 
     return property(get, set_, doc=doc)
 

@@ -65,8 +65,11 @@ def step_context(
     budget: float,
     peer_matrix: sp.csr_matrix,
     district_matrix: sp.csr_matrix,
+    live_ties: np.ndarray,
 ) -> StepContext:
-    """Per-step shared quantities; peer means are sparse products over trusted ties."""
+    """Per-step shared quantities; peer means are sparse products over trusted ties.
+
+    `live_ties` counts each school's ties whose two ends take part in their networks."""
     has_mid = st.middle >= 0
     mid = np.where(has_mid, st.middle, 0)
     C, H = st.district_capacity, st.district_coherence
@@ -77,8 +80,7 @@ def step_context(
     safe = np.where(linked, degree, 1.0)
     peer_c = np.where(linked, (peer_matrix @ st.capacity) / safe, st.capacity)
     peer_q = np.where(linked, (peer_matrix @ st.innovation) / safe, st.innovation)
-    counts = (peer_matrix > 0).sum(axis=1).A1 if peer_matrix.nnz else np.zeros(len(linked))
-    trust_mean = np.where(linked, degree / np.maximum(counts, 1), 0.0)
+    trust_mean = np.where(linked, degree / np.maximum(live_ties, 1), 0.0)
     d_degree = district_matrix @ np.ones(len(C))
     d_linked = d_degree > 0
     d_peer = np.where(d_linked, (district_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)

@@ -38,7 +38,8 @@ def mean_performance(model) -> float:
 
 def gap(model) -> float:
     """Performance gap: P90 - P10 of school performance."""
-    return _p90_p10(model.state.performance)
+    lo, hi = model.p10_p90()
+    return hi - lo
 
 
 def gap_logit(model) -> float:

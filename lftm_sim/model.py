@@ -163,6 +163,7 @@ class SystemModel(mesa.Model):
         self.strategy = self.timeline.phases[0].strategy
         self._graph: nx.Graph | None = None
         self._graph_dirty = False
+        self._spread_step = -1
 
         self.state_agent = State(self)
         self.districts = District.create_agents(self, top.n_districts, list(range(top.n_districts)))
@@ -237,8 +238,15 @@ class SystemModel(mesa.Model):
         st, mp = self.state, self.mechanisms
         self._enter_phase(self.timeline.at((self.steps - 1) / STEPS_PER_YEAR))
         s = self.strategy
-        peer_matrix = self._peers.weighted(self._peer_weights(st))
-        cx = dynamics.step_context(st, s, mp, self.budget, peer_matrix, self._district_matrix)
+        top = self.topology
+        live = st.active[top.peer_u] & st.active[top.peer_v]
+        peer_matrix = self._peers.weighted(st.peer_trust * live)
+        live_ties = np.bincount(top.peer_u[live], minlength=top.n_schools) + np.bincount(
+            top.peer_v[live], minlength=top.n_schools
+        )
+        cx = dynamics.step_context(
+            st, s, mp, self.budget, peer_matrix, self._district_matrix, live_ties
+        )
         join_draws = self.rng.random(self.topology.n_schools)
         noise_draws = self.rng.uniform(-1.0, 1.0, self.topology.n_schools)
 
@@ -258,7 +266,6 @@ class SystemModel(mesa.Model):
             for name, delta in part.items():
                 totals[name] = totals[name] + delta if name in totals else delta
 
-        live = st.active[self.topology.peer_u] & st.active[self.topology.peer_v]
         totals["peer_trust"] = np.where(live, totals["peer_trust"], 0.0)
         st.lift = st.lift + totals.pop("lift")
         for name, delta in totals.items():
@@ -268,16 +275,12 @@ class SystemModel(mesa.Model):
             self._join(joins, dynamics.imposition(s, mp, 1.0))
 
         p = st.performance
-        lo, hi = np.percentile(p, [10, 90])
+        lo, hi = self.p10_p90()
         st.confidence = dynamics.public_confidence(
             st.confidence, s, mp, float(p.mean()), float((p < self.floor).mean()), float(hi - lo)
         )
         self._graph_dirty = True
         self.datacollector.collect(self)
-
-    def _peer_weights(self, st: dynamics.SystemState) -> np.ndarray:
-        top = self.topology
-        return st.peer_trust * (st.active[top.peer_u] & st.active[top.peer_v])
 
     def _enter_phase(self, phase) -> None:
         """Switch strategy at a phase boundary; networks set up by imposition cost
@@ -314,6 +317,13 @@ class SystemModel(mesa.Model):
         return x
 
     # --- views ---------------------------------------------------------------------
+
+    def p10_p90(self) -> tuple[float, float]:
+        """P10 and P90 of school performance now (computed once per step)."""
+        if self._spread_step != self.steps:
+            lo, hi = np.percentile(self.state.performance, [10, 90])
+            self._spread, self._spread_step = (float(lo), float(hi)), self.steps
+        return self._spread
 
     @property
     def year(self) -> float:

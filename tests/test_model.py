@@ -229,3 +229,11 @@ def test_derived_metrics():
     assert area_under_curve(run, "mean_capacity", base) > 0
     with pytest.raises(ValueError, match="no row at year 9"):
         gain_over_baseline(run, base, "mean_capacity", 9)
+
+
+def test_writing_an_agent_refreshes_the_measured_gap():
+    m = small()
+    before = MODEL_REPORTERS["gap"](m)
+    for school in m.agents_by_type[School].to_list()[:100]:
+        school.performance = 0.0
+    assert MODEL_REPORTERS["gap"](m) > before
