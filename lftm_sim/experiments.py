@@ -25,12 +25,17 @@ def run_seed(master_seed: int, replicate: int, point: int = 0) -> int:
     return int(seq.generate_state(1, dtype=np.uint64)[0])
 
 
-def run_model(params: Mapping[str, Any], seed: int, years: float) -> pd.DataFrame:
-    """Build one SystemModel from `params`, run it `years` years, return its series."""
+def run_model(params: Mapping[str, Any], seed: int, years: float, agents: type | None = None):
+    """Build one SystemModel from `params`, run it `years` years, return its series.
+
+    With `agents` (an agent class, and ``collect_agents=True`` in `params`) also return
+    that type's agent-level frame."""
     model = SystemModel(**params, rng=np.random.default_rng(seed))
     df = model.run(years)
     df["clip_count"] = model.clip_count
-    return df
+    if agents is None:
+        return df
+    return df, model.datacollector.get_agenttype_vars_dataframe(agents)
 
 
 def _task(args: tuple) -> pd.DataFrame:

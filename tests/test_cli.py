@@ -50,7 +50,7 @@ def test_compare_writes_table_figure_and_provenance(tmp_path):
     assert prov["parameters"]["variants"]["top_down"]["settings"]["n_schools"] == 200
     assert "lateral_rate" in prov["parameters"]["variants"]["top_down"]["mechanisms"]
     assert prov["parameters"]["clip_count"] == 0
-    assert "middle_led minus each other strategy" in res.stdout
+    assert "middle_led minus each other variant" in res.stdout
 
 
 def test_compare_is_reproducible_and_worker_independent(tmp_path):
