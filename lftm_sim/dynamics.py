@@ -240,8 +240,9 @@ def sustainability(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext
 
 
 def capacity_rest(need: np.ndarray, level: float, mp: Mechanisms) -> np.ndarray:
-    """The capacity a school keeps with no strategy: the system's ordinary level (hiring
-    and training), lower where need is high. Also the mean of its initial capacity."""
+    """The level capacity drifts back to: the system's ordinary level (hiring and
+    training), lower where need is high, and the mean of a school's initial capacity.
+    Ordinary district support and autonomy hold schools a little above it under baseline."""
     return level - mp.rest_need_slope * (need - 0.5)
 
 

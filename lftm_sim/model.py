@@ -131,6 +131,13 @@ class SystemModel(mesa.Model):
             self.timeline = self.timeline.with_levers(**overrides)
         self.mechanisms = resolve_mechanisms(mechanisms)
         check_form(self.mechanisms, budget)
+        half = self.mechanisms.rest_need_slope / 2
+        if not 0 < capacity_level - half and capacity_level + half < 1:
+            raise ValueError(
+                f"capacity_level {capacity_level:g} with rest_need_slope "
+                f"{self.mechanisms.rest_need_slope:g} puts rest capacity outside (0, 1); "
+                f"allowed: capacity_level in ({half:g}, {1 - half:g})"
+            )
         self.budget = float(budget)
         self.floor = float(floor)
         self.capacity_level = float(capacity_level)
