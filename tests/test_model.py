@@ -187,6 +187,8 @@ def test_budget_is_spent_alike_by_the_named_presets():
         ({"timeline": "top_down@2"}, "year 0"),
         ({"mechanisms": {"lateral_rte": 0.1}}, "did you mean 'lateral_rate'"),
         ({"mechanisms": {"noise": 0.9}}, "performance_speed + noise"),
+        ({"capacity_level": 0.2, "mechanisms": {"rest_need_slope": 1.0}}, "rest capacity"),
+        ({"capacity_level": 0.95}, "capacity_level must be in"),
     ],
 )
 def test_bad_input_raises_a_clear_value_error(kwargs, fragment):
