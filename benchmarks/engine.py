@@ -86,11 +86,19 @@ def part_b_child(n_schools: int, n_districts: int, steps: int) -> None:
         model.step()
     ran = time.perf_counter()
     frame = model.results()
+    collected = time.perf_counter()
+    graph = model.graph  # the networkx graph, built from the edge arrays on first read
     done = time.perf_counter()
     total = done - start
     print(f"    build      {built - start:8.2f} s")
     print(f"    run        {ran - built:8.2f} s  ({1e3 * (ran - built) / steps:.1f} ms/step)")
-    print(f"    collection {done - ran:8.2f} s  ({len(frame)} rows x {frame.shape[1]} columns)")
+    print(
+        f"    collection {collected - ran:8.2f} s  ({len(frame)} rows x {frame.shape[1]} columns)"
+    )
+    print(
+        f"    networkx   {done - collected:8.2f} s  ({graph.number_of_nodes():,} nodes, "
+        f"{graph.number_of_edges():,} edges)"
+    )
     print(f"    total      {total:8.2f} s")
     print(f"    peak memory (max RSS) {peak_rss_mib():8.0f} MiB; clip_count {model.clip_count}")
 
