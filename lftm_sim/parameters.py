@@ -26,7 +26,7 @@ class Mechanisms:
     per_priority: float = 0.15  # loss of focus per priority beyond the first
     priority_incoherence: float = 0.02  # coherence loss per term at zero focus
     # 2 autonomy
-    autonomy_rate: float = 0.08  # own improvement (or slide) per term at full autonomy
+    autonomy_rate: float = 0.06  # own improvement (or slide) per term at full autonomy
     autonomy_threshold: float = 0.5  # capacity above which a school improves on its own
     need_threshold: float = 0.25  # how much need z raises that threshold (per unit of z - 0.5)
     grant_rate: float = 0.01  # capacity gain from full untied grants (scaled by c(1-c))
@@ -51,7 +51,7 @@ class Mechanisms:
     diffusion_rate: float = 0.2  # spread of practice toward better peers
     practice_decay: float = 0.02  # lapse of practice per term with no reining in
     # 6 sustainability
-    capacity_decay: float = 0.03  # drift of capacity back to its rest level, per term
+    capacity_decay: float = 0.04  # drift of capacity back to its rest level, per term
     rest_need_slope: float = 0.3  # how much lower a school's rest capacity is at high need
     embedding: float = 0.8  # how much ownership and the middle slow that depreciation
     commitment_relax: float = 0.02  # commitment drifts back toward its ordinary level

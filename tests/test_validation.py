@@ -1,0 +1,179 @@
+"""`lftm validate` (lftm_sim/validation.py): a smoke run end to end through `run`, the
+report's structure, every knock-out failing, the parameter box, exit statuses and the
+bad-flag contract. The full run (64 points, 20 replicates) writes docs/validation.md."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+from lftm_sim import validation as v
+from lftm_sim.parameters import Mechanisms, check_form
+from lftm_sim.patterns import PATTERNS
+
+COLUMNS = {
+    "code",
+    "claim",
+    "kind",
+    "statistic",
+    "threshold",
+    "passed",
+    "detail",
+    "replicates",
+    "knockout",
+    "knockout_statistic",
+    "knockout_passed",
+    "knockout_fails",
+    "knockout_detail",
+    "box_share",
+    "box_points",
+}
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="lftm")
+    v.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["validate", *argv])
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """One smoke run through `run` (the CLI's path): its exit status, report and frame."""
+    out = tmp_path_factory.mktemp("validate") / "report.md"
+    captured = {}
+    real = v.validate
+
+    def spy(settings, progress=False):
+        captured["settings"] = settings
+        captured["frame"] = real(settings, progress)
+        return captured["frame"]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(v, "validate", spy)
+        status = v.run(parse("--smoke", "--quiet", "--out", str(out)))
+    return status, out, captured["frame"], captured["settings"]
+
+
+def test_smoke_run_finishes_quickly_and_passes(smoke):
+    status, _, frame, settings = smoke
+    assert settings.points == v.SMOKE["points"] and settings.n_schools == v.SMOKE["n_schools"]
+    assert frame.attrs["seconds"] < 60
+    assert status == 0 and frame["passed"].all()
+
+
+def test_report_frame_has_one_row_per_pattern_with_every_column(smoke):
+    _, _, frame, _ = smoke
+    assert list(frame["code"]) == list(PATTERNS)
+    assert COLUMNS <= set(frame.columns)
+    assert set(frame["kind"]) <= {"emergent", "encoded hypothesis"}
+    assert frame["box_share"].between(0, 1).all()
+    assert (frame["box_points"] == v.SMOKE["points"]).all()
+    assert (frame["replicates"] == v.SMOKE["replicates"]).all()
+    box_runs = frame.attrs["box_runs"]
+    assert len(box_runs) == v.SMOKE["points"] * len(PATTERNS)
+    assert set(v.BOX) <= set(box_runs.columns)
+
+
+def test_every_pattern_has_a_knockout_and_it_fails(smoke):
+    _, _, frame, _ = smoke
+    assert all(PATTERNS[code].knockout for code in PATTERNS)
+    still = frame[~frame["knockout_fails"]]
+    assert still.empty, still[["code", "knockout", "knockout_detail"]].to_string()
+    assert (frame["knockout_fails"] == ~frame["knockout_passed"]).all()
+
+
+def test_markdown_report_has_settings_patterns_and_box(smoke):
+    _, out, frame, _ = smoke
+    text = out.read_text()
+    for heading in ("## Settings", "## Summary", "## Patterns", "## The parameter box"):
+        assert heading in text
+    assert "lftm validate --smoke" in text
+    for code in PATTERNS:
+        assert f"| {code} | {PATTERNS[code].claim} | {PATTERNS[code].kind} |" in text
+    for name in v.BOX:
+        assert f"| `{name}` |" in text
+    assert "fails, as it should" in text
+
+
+def test_run_returns_1_when_a_pattern_fails_at_the_defaults(smoke, monkeypatch, tmp_path):
+    _, _, frame, _ = smoke
+    broken = frame.copy()
+    broken.attrs = dict(frame.attrs)
+    broken.loc[broken["code"] == "P5", "passed"] = False
+    monkeypatch.setattr(v, "validate", lambda settings, progress=False: broken)
+    assert v.run(parse("--smoke", "--quiet", "--out", str(tmp_path / "r.md"))) == 1
+    assert "failing: P5" in (tmp_path / "r.md").read_text()
+
+
+def test_smoke_report_defaults_to_out_not_docs(smoke, monkeypatch, tmp_path):
+    _, _, frame, _ = smoke
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(v, "validate", lambda settings, progress=False: frame)
+    assert v.run(parse("--smoke", "--quiet")) == 0
+    assert (tmp_path / "out" / "validation" / "validation.md").exists()
+    assert not (tmp_path / "docs").exists()
+
+
+def test_full_run_defaults():
+    args = parse()
+    s = v.settings_from_args(args)
+    assert (s.points, s.replicates, s.n_schools, s.n_districts) == (64, 20, 500, 10)
+    assert args.out is None and args.seed == 0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (("--points", "0"), "--points must be at least 1"),
+        (("--replicates", "1"), "--replicates must be at least 2"),
+        (("--box-replicates", "0"), "--box-replicates must be at least 2"),
+        (("--schools", "5"), "--schools must be at least 20"),
+        (("--schools", "100", "--districts", "200"), "--districts must be in"),
+        (("--workers", "0"), "--workers must be at least 1"),
+        (("--seed", "-1"), "--seed must be at least 0"),
+        (("--patterns", "P12"), "unknown pattern 'P12'"),
+    ],
+)
+def test_bad_flag_values_raise_one_line_value_errors(argv, message):
+    with pytest.raises(ValueError, match=message) as err:
+        v.run(parse("--smoke", "--quiet", *argv))
+    assert "\n" not in str(err.value)
+
+
+def test_out_may_not_be_a_directory(tmp_path):
+    with pytest.raises(ValueError, match="--out must be a file path"):
+        v.run(parse("--smoke", "--quiet", "--out", str(tmp_path)))
+
+
+# --- the box ---------------------------------------------------------------------------
+
+
+def test_box_is_around_the_defaults_and_every_point_is_valid():
+    defaults = Mechanisms()
+    for name, (lo, hi) in v.BOX.items():
+        assert lo < getattr(defaults, name) < hi, name
+    v.check_box()
+    samples = v.sample_box(64, seed=3)
+    assert samples.shape == (64, len(v.BOX))
+    for row in samples.itertuples(index=False):
+        check_form(Mechanisms(**row._asdict()), v.BOX_BUDGET)
+
+
+def test_box_sample_is_a_latin_hypercube():
+    n = 16
+    samples = v.sample_box(n, seed=1)
+    for name, (lo, hi) in v.BOX.items():
+        strata = np.floor((samples[name] - lo) / (hi - lo) * n).astype(int)
+        assert sorted(strata) == list(range(n)), name
+    assert samples.equals(v.sample_box(n, seed=1))
+
+
+def test_invalid_box_is_refused():
+    with pytest.raises(ValueError, match="low < high"):
+        v.check_box({"lateral_rate": (0.3, 0.2)})
+    with pytest.raises(ValueError, match="sum to"):
+        v.check_box({"lateral_rate": (0.1, 0.95)})
+    with pytest.raises(ValueError, match="unknown mechanism parameter"):
+        v.check_box({"no_such_rate": (0.1, 0.2)})
