@@ -139,6 +139,7 @@ def evaluate(
         data = data[(data["year"] >= t.fit[0]) & (data["year"] <= t.predict[1])]
         table = naive_forecasts(predict(t, sims[key], data), t.fit)
         table["window"] = np.where(table["year"] <= t.fit[1], "fit", "predict")
+        table["anchor"] = np.arange(len(table)) == 0  # forecast exactly by construction
         table["scenario"] = t.scenario.name
         table["series"] = t.series
         rows.append(table)
@@ -160,8 +161,7 @@ def rmse_table(points: pd.DataFrame) -> pd.DataFrame:
 def _scopes(points: pd.DataFrame):
     for window in ("fit", "predict"):
         w = points[points["window"] == window]
-        # the anchor year is forecast exactly by construction: leave it out of the scores
-        w = w[w["model"] != w["value"]] if window == "fit" else w
+        w = w[~w["anchor"]]  # the anchor year is forecast exactly: not scored
         yield (window, "all"), w
         for name, group in w.groupby("scenario", sort=False):
             yield (window, name), group
@@ -176,7 +176,7 @@ def _objective(
     except ValueError:
         return 1e6
     pts = evaluate(targets, mech, replicates, seed, n_schools)
-    fit = pts[pts["window"] == "fit"]
+    fit = pts[(pts["window"] == "fit") & ~pts["anchor"]]
     return float(np.mean((fit["model"] - fit["value"]) ** 2))
 
 
@@ -230,7 +230,7 @@ def calibrate(
             "evaluations": len(scores) + int(res.nfev),
             "date": date.today().isoformat(),
             "scenarios": [str(sc.path) for sc in scenarios],
-            "fit_points": int((points["window"] == "fit").sum()),
+            "fit_points": int(((points["window"] == "fit") & ~points["anchor"]).sum()),
             "free_parameters": len(FREE),
         },
     }

@@ -75,8 +75,9 @@ def run_figure(
 ) -> Figure:
     """A scenario's run in calendar years, phases shaded and labelled, 95% band over
     replicates. `phases` holds (start, end, label) in calendar years."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8),
-                             constrained_layout=True)
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(4.4 * len(metrics), 3.8), constrained_layout=True
+    )
     axes = [axes] if len(metrics) == 1 else list(axes)
     shades = ["#e8eef7", "#f7efe3", "#e9f5e9", "#f4e8f4", "#eeeeee"]
     for ax, metric in zip(axes, metrics, strict=True):
@@ -84,8 +85,16 @@ def run_figure(
         x = start_year + stats["year"]
         for i, (lo, hi, label) in enumerate(phases):
             ax.axvspan(lo, hi, color=shades[i % len(shades)], lw=0)
-            ax.text((lo + hi) / 2, 1.0, label.replace("_", "-"), ha="center", va="bottom",
-                    fontsize=7, transform=ax.get_xaxis_transform(), clip_on=False)
+            ax.text(
+                (lo + hi) / 2,
+                1.0,
+                label.replace("_", "-"),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
         ax.plot(x, stats["mean"], color="#1f4e79", lw=2)
         ax.fill_between(x, stats["low"], stats["high"], color="#1f4e79", alpha=0.2, lw=0)
         ax.set_xlabel("Year")
@@ -102,8 +111,9 @@ def calibration_figure(points: pd.DataFrame) -> Figure:
     keys = list(dict.fromkeys(zip(points["scenario"], points["series"], strict=True)))
     cols = min(3, len(keys))
     rows = -(-len(keys) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 3.3 * rows),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.3 * cols, 3.3 * rows), constrained_layout=True, squeeze=False
+    )
     for ax, (scenario, series) in zip(axes.flat, keys, strict=False):
         p = points[(points["scenario"] == scenario) & (points["series"] == series)]
         fit = p[p["window"] == "fit"]
@@ -114,7 +124,7 @@ def calibration_figure(points: pd.DataFrame) -> Figure:
         ax.set_title(f"{scenario}: {series}", fontsize=9)
         ax.set_ylabel("% at the standard")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(keys):]:
+    for ax in list(axes.flat)[len(keys) :]:
         ax.set_visible(False)
     axes.flat[0].legend(frameon=False, fontsize=8)
     fig.suptitle("Calibration: fitted on the shaded years, predicted after them")
