@@ -6,18 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lftm_sim import LEVERS, SystemModel
+from lftm_sim.model import BOUNDED
 from lftm_sim.strategies import LEVER_RANGES, SPENDING
 
-BOUNDED = (
-    "capacity",
-    "performance",
-    "commitment",
-    "innovation",
-    "wellbeing",
-    "district_capacity",
-    "district_coherence",
-    "peer_trust",
-)
 
 
 @st.composite
