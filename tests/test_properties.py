@@ -10,7 +10,6 @@ from lftm_sim.model import BOUNDED
 from lftm_sim.strategies import LEVER_RANGES, SPENDING
 
 
-
 @st.composite
 def lever_sets(draw):
     levers = {}
