@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .experiments import run_variants
+from .strategies import INGREDIENTS
 
 GAP_MARGIN = 0.01  # P4: middle-led's gap may exceed top-down's by at most this
 # P8: the equity gap must widen by more than this (95% CI lower bound above it). Without
@@ -247,19 +248,7 @@ def _p9(f):
     return r, "no-investment capacity gain < 0.5 x with investment", r < 0.5, f"ratio {r:.3f}"
 
 
-LOW_QUALITY = {
-    k: 0.2
-    for k in (
-        "trust_building",
-        "ambitious_goals",
-        "instruction_focus",
-        "facilitation",
-        "interaction",
-        "connecting_outward",
-        "partnerships",
-        "resources",
-    )
-}
+LOW_QUALITY = {name: 0.2 for name in INGREDIENTS}  # every ingredient weak
 
 PATTERNS: dict[str, Pattern] = {
     p.code: p
