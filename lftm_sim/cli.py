@@ -286,14 +286,12 @@ def _scenario_variants(args: argparse.Namespace) -> tuple[dict[str, dict], float
             raise ValueError(f"--phase-start must be I=YEAR (e.g. 1=2007), got {item!r}") from None
         variant = scenarios[0].with_phase_start(index_i, year_f)
         named.append((f"{scenarios[0].name} (phase {index_i} from {year_f:g})", variant))
-    variants = {}
-    for name, sc in named:
-        params = sc.model_kwargs()
-        if args.schools is not None:
-            params["n_schools"] = args.schools
-        if args.districts is not None:
-            params["n_districts"] = args.districts
-        variants[name] = params
+    sizes = {
+        k: v for k, v in (("schools", args.schools), ("districts", args.districts)) if v is not None
+    }
+    if sizes:  # through the loader, so sizes are validated (memory included)
+        named = [(name, sc.with_system(**sizes)) for name, sc in named]
+    variants = {name: sc.model_kwargs() for name, sc in named}
     if len(variants) < len(named):
         raise ValueError("--scenario lists two scenarios with the same name")
     years = args.years if args.years is not None else max(sc.years for _, sc in named)

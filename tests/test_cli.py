@@ -1,18 +1,10 @@
 """`lftm compare` end to end through the installed command, and its bad-input contract."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-
-LFTM = str(Path(sys.executable).parent / "lftm")  # the installed entry point
-
-
-def lftm(*args, cwd=None):
-    return subprocess.run([LFTM, *args], capture_output=True, text=True, cwd=cwd)
+from cli_runner import lftm
 
 
 def test_compare_writes_table_figure_and_provenance(tmp_path):

@@ -1,18 +1,9 @@
 """`lftm run`, `lftm compare --scenario` and `lftm calibrate` end to end."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
-
-LFTM = str(Path(sys.executable).parent / "lftm")
-ROOT = Path(__file__).parent.parent
-
-
-def lftm(*args):
-    return subprocess.run([LFTM, *args], capture_output=True, text=True, cwd=ROOT)
+from cli_runner import lftm
 
 
 def test_run_writes_series_scenario_figure(tmp_path):
