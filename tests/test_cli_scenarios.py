@@ -79,3 +79,18 @@ def test_calibrate_smoke(tmp_path):
     rmse = pd.read_csv(tmp_path / "cal" / "rmse.csv")
     assert {"model", "flat", "last_value", "linear_trend"} <= set(rmse.columns)
     assert "fitted" in (tmp_path / "cal" / "calibration.toml").read_text()
+
+
+def test_compare_size_override_is_validated_by_the_loader(tmp_path):
+    res = lftm(
+        "compare",
+        "--scenario",
+        "scenarios/small_graph.toml",
+        "--schools",
+        "50",
+        "--out",
+        str(tmp_path / "x"),
+        "--quiet",
+    )
+    assert res.returncode == 2 and "system.schools" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
