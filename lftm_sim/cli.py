@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import sys
 from pathlib import Path
@@ -18,6 +19,9 @@ from .provenance import write_provenance
 from .strategies import PRESETS
 
 DEFAULT_STRATEGIES = ("baseline", "top_down", "bottom_up", "middle_led")
+#: Subcommands defined in modules of their own: each has add_parser(subparsers) and
+#: run(args) -> exit status. Keep those modules light to import (heavy imports in run).
+COMMAND_MODULES: dict[str, str] = {"validate": "lftm_sim.validation"}
 
 
 class UsageError(Exception):
@@ -73,9 +77,8 @@ def build_parser() -> Parser:
     _add_compare(sub)
     _add_run(sub)
     _add_calibrate(sub)
-    from . import validation
-
-    validation.add_parser(sub)
+    for module in COMMAND_MODULES.values():
+        importlib.import_module(module).add_parser(sub)
     return parser
 
 
@@ -508,8 +511,6 @@ def calibrate_cmd(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `lftm`; bad input is one line on stderr and exit status 2."""
-    from . import validation
-
     parser = build_parser()
     command = "lftm"
     try:
@@ -527,8 +528,9 @@ def main(argv: list[str] | None = None) -> int:
             "compare": compare,
             "run": run_scenario,
             "calibrate": calibrate_cmd,
-            "validate": validation.run,
         }
+        if args.command in COMMAND_MODULES:
+            return importlib.import_module(COMMAND_MODULES[args.command]).run(args)
         return handlers[args.command](args)
     except (UsageError, ValueError) as err:
         print(f"{command}: error: {err}", file=sys.stderr)
