@@ -20,6 +20,7 @@ from lftm_sim.plots import (
     compare_figure,
     observed_of,
     run_figure,
+    scenario_figure,
     switches_of,
     variant_styles,
 )
@@ -216,6 +217,18 @@ def test_run_figure_draws_observed_points_above_the_band(ontario_run):
     # phases shaded in their strategy's colour: top-down, then middle-led
     shades = [p.get_facecolor()[:3] for p in performance.patches][:2]
     assert shades == [mcolors.to_rgb(STRATEGY_COLOURS[s]) for s in strategies]
+
+
+def test_scenario_figure_takes_phases_strategies_and_data_from_the_scenario(ontario_run):
+    sc, frame, spans = ontario_run
+    fig = scenario_figure(frame, sc)
+    expected = run_figure(
+        frame, sc.start_year, spans, title=sc.name, observed=observed_of(sc),
+        phase_strategies=[p.strategy for p in sc.phases],
+    )  # fmt: skip
+    assert _legend(fig) == _legend(expected) and fig.get_suptitle() == expected.get_suptitle()
+    plain = _legend(scenario_figure(frame, sc, observed=False))
+    assert not any(label.startswith("published") for label in plain)
 
 
 def test_run_figure_without_observed_keeps_the_old_call(ontario_run):

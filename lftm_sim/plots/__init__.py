@@ -9,7 +9,7 @@ squash the panels. New figures build on `style.new_figure`, `style.variant_style
 """
 
 from .fit import calibration_figure
-from .series import compare_figure, observed_of, run_figure, switches_of
+from .series import compare_figure, observed_of, run_figure, scenario_figure, switches_of
 from .style import (
     METRICS,
     OKABE_ITO,
@@ -47,6 +47,7 @@ __all__ = [
     "compare_figure",
     "observed_of",
     "run_figure",
+    "scenario_figure",
     "strategy_key",
     "switches_of",
     "variant_styles",

@@ -135,8 +135,9 @@ def _shade_phases(
         patch = ax.axvspan(lo, hi, color=colour, alpha=alpha, lw=0, zorder=st.Z_SHADE)
         if i:
             ax.axvline(lo, color="#555555", lw=0.8, zorder=st.Z_SHADE)
-        ax.text((lo + hi) / 2, 0.98, str(i + 1), transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=8, weight="bold", color="#333333")  # fmt: skip
+        # the number sits just above the panel, where no data can hide it
+        ax.text((lo + hi) / 2, 1.01, str(i + 1), transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, weight="bold", color="#333333")  # fmt: skip
         what = f" ({strategies[i].replace('_', '-')})" if strategies else ""
         legend.append((patch, st.wrap(f"{i + 1}: {label}{what}, {lo:g}-{hi:g}", 34)))
     return legend
@@ -194,11 +195,36 @@ def run_figure(
         if observed is not None and len(observed) and metric == observed_metric:
             legend = _draw_observed(ax, observed)
         st.label_panel(ax, metric, calendar=True)
+        ax.set_title(ax.get_title(), fontsize=10, pad=14)  # room for the phase numbers
     model_label = "model: mean" + (f" and {level:.0%} interval" if n > 1 else "")
     items = [(st.line_handle(model), model_label), *legend, *phase_legend]
     st.legend_below(fig, [h for h, _ in items], [lab for _, lab in items])
     fig.suptitle(f"{title}\n{_interval_note(n, level)}" if title else _interval_note(n, level))
     return fig
+
+
+def scenario_figure(
+    frame: pd.DataFrame,
+    scenario: Any,
+    metrics: Sequence[str] = RUN_METRICS,
+    *,
+    observed: bool = True,
+    level: float = 0.95,
+) -> Figure:
+    """`run_figure` for a loaded scenario (`lftm_sim.scenarios.Scenario`): its phases
+    tinted by their strategies, its name as title and, with `observed`, its published
+    series over the mean-performance panel."""
+    phases = scenario.phases
+    return run_figure(
+        frame,
+        scenario.start_year,
+        [(p.start, p.end, p.label) for p in phases],
+        metrics,
+        scenario.name,
+        observed=observed_of(scenario) if observed else None,
+        phase_strategies=[p.strategy for p in phases],
+        level=level,
+    )
 
 
 def observed_of(scenario: Any) -> pd.DataFrame:
