@@ -8,7 +8,7 @@ arrays saying which run each row belongs to. A single run is a stack of one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -156,22 +156,12 @@ def stack(built: list[Built]) -> tuple[Topology, dynamics.SystemState, Layout]:
         most_need=cat([q[1] for q in quarters]),
     )
     states = [b.state for b in built]
-    arrays = {}
-    for name in (
-        "capacity",
-        "performance",
-        "commitment",
-        "innovation",
-        "wellbeing",
-        "need",
-        "rest",
-        "active",
-        "middle_capacity",
-        "middle_coherence",
-        "peer_trust",
-        "middle_trust",
-    ):
-        arrays[name] = cat([getattr(st, name) for st in states])
+    per_run = ("middle", "lift", "confidence")  # stacked below with their offsets
+    arrays = {
+        f.name: cat([getattr(st, f.name) for st in states])
+        for f in fields(dynamics.SystemState)
+        if f.name not in per_run
+    }
     arrays["middle"] = shifted_middle(states, middle_start)
     scalar = len(built) == 1
     state = dynamics.SystemState(

@@ -18,7 +18,7 @@ from .errors import InputError
 from .graph import Topology, to_networkx
 from .metrics import AGENT_REPORTERS, MODEL_REPORTERS
 from .parameters import Mechanisms
-from .runspec import KEYWORDS, check_keywords, check_rng, check_settings, docstring, resolve_run
+from .runspec import KEYWORDS, check_rng, check_settings, docstring, resolve_run
 from .strategies import Strategy, Timeline
 
 __all__ = ["BOUNDED", "MAX_SCHOOLS", "STEPS_PER_YEAR", "SystemModel"]
@@ -87,10 +87,8 @@ class SystemModel(mesa.Model):
         co_design: float | None = None,
         network_uptake: float | None = None,
         rng=None,
-        **unknown: Any,
     ):
         given = locals()
-        check_keywords(unknown)  # a misspelt keyword gets a did-you-mean suggestion
         check_rng(rng)
         spec = resolve_run(**{k: given[k] for k in KEYWORDS})
         super().__init__(rng=rng)

@@ -10,12 +10,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .declarations import MECHANISM_PARAMS
+from .declarations import MECHANISM_PARAMS, Param
 from .errors import InputError, suggest
 
 
 def _default(name: str) -> float:
     return MECHANISM_PARAMS[name].default
+
+
+def checked(param: Param, value: Any, what: str) -> float:
+    """`param.check(value)`, the message naming what the parameter is ("lever 'x' ...")."""
+    try:
+        return param.check(value, key=f"{what} {param.name!r}")
+    except InputError as err:
+        err.key = param.name
+        raise
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ class Mechanisms:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = MECHANISM_PARAMS[f.name].check(getattr(self, f.name))
+            value = checked(MECHANISM_PARAMS[f.name], getattr(self, f.name), "mechanism parameter")
             object.__setattr__(self, f.name, value)
         # form constraints that keep every state in [0, 1] without clipping
         if self.performance_speed + self.noise > 1:

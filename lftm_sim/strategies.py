@@ -15,6 +15,7 @@ import numpy as np
 
 from .declarations import LEVER_PARAMS
 from .errors import InputError, suggest
+from .parameters import checked
 
 #: The eight essential ingredients of effective networks (Fullan & Rincon-Gallardo).
 INGREDIENTS: tuple[str, ...] = (
@@ -88,7 +89,8 @@ class Strategy:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            object.__setattr__(self, f.name, LEVER_PARAMS[f.name].check(getattr(self, f.name)))
+            value = checked(LEVER_PARAMS[f.name], getattr(self, f.name), "lever")
+            object.__setattr__(self, f.name, value)
         spent = sum(getattr(self, name) for name in SPENDING)
         if spent > 1.0 + 1e-12:
             raise InputError(
@@ -299,12 +301,7 @@ class Timeline:
             raise _timeline_error(
                 f"timeline phases must start at increasing years, got {starts}", phases
             )
-        self._phases: tuple[Phase, ...] = tuple(built)
-
-    @property
-    def phases(self) -> tuple[Phase, ...]:
-        """The phases, in order of their start years."""
-        return self._phases
+        self.phases: tuple[Phase, ...] = tuple(built)
 
     @classmethod
     def _parse(cls, text: str) -> list[tuple[float, str]]:
