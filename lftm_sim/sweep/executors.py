@@ -60,16 +60,16 @@ def open_pool(workers: int = 1, scheduler: str | None = None) -> Pool:
 def _dask_pool(address: str) -> Pool:
     from distributed import Client
 
-    from ..errors import InputError
+    from .spec import fail
 
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(
-            f"cannot reach the Dask scheduler at {address}: {exc}",
-            key="--scheduler",
-            allowed="the address of a running scheduler, e.g. tcp://HOST:8786",
-            value=address,
-        ) from None
+        fail(
+            None,
+            "--scheduler",
+            f"cannot reach a Dask scheduler at {address}: {exc}",
+            "the address of a running scheduler, e.g. tcp://HOST:8786",
+        )
     threads = sum(client.nthreads().values()) or 1
     return Pool(client.get_executor(pure=False), threads, close=client.close, kind="dask")

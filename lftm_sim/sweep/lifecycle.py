@@ -11,17 +11,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import InputError
 from . import storage
 from .design import design_frame
 from .executors import open_pool
 from .identity import package_version
 from .runner import ChunkFn, SweepResult, execute, run_chunk, sweep_metadata
-from .spec import SweepSpec, load_spec
+from .spec import SweepSpec, fail, load_spec
 
 
 def _refuse(root: Path, problem: str, allowed: str) -> None:
-    raise InputError(f"{root}: {problem}", key="--out", allowed=allowed, value=str(root))
+    fail(root, "--out", problem, allowed)
 
 
 def prepare(spec: SweepSpec | None, root: Path, resume: bool, force: bool) -> SweepSpec:
@@ -33,24 +32,35 @@ def prepare(spec: SweepSpec | None, root: Path, resume: bool, force: bool) -> Sw
         origin = Path(meta["spec_file"]).parent  # where a relative scenario path points
         stored = load_spec(root / "spec.toml", relative_to=origin) if spec is None else spec
         if spec is not None and spec.text != (root / "spec.toml").read_text("utf-8"):
-            _refuse(root, "the spec differs from the one this sweep was started with",
-                    "the same spec, or a new --out directory")  # fmt: skip
+            _refuse(
+                root,
+                "the spec differs from the one this sweep was started with",
+                "the same spec, or a new --out directory",
+            )
         if meta["version"] != package_version() and not force:
-            _refuse(root, f"written by lftm-sim {meta['version']}, this is "
-                    f"{package_version()}: run ids include the version, so resuming would "
-                    "recompute every run beside the old ones",
-                    "--resume --force to continue anyway, or a new --out directory")  # fmt: skip
+            _refuse(
+                root,
+                f"written by lftm-sim {meta['version']}, this is "
+                f"{package_version()}: run ids include the version, so resuming would "
+                "recompute every run beside the old ones",
+                "--resume --force to continue anyway, or a new --out directory",
+            )
         return stored
     if spec is None:
-        raise InputError("a spec file is needed to start a sweep", key="SPEC")
+        fail(None, "SPEC", "a spec file is needed to start a sweep", "a sweep spec (.toml)")
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         if not force:
-            _refuse(root, "exists and is not empty",
-                    "--resume to continue a sweep there, --force to replace it, "
-                    "or a new directory")  # fmt: skip
+            _refuse(
+                root,
+                "exists and is not empty",
+                "--resume to continue a sweep there, --force to replace it, or a new directory",
+            )
         if not root.is_dir() or not storage.is_sweep(root):
-            _refuse(root, "is not a sweep directory: --force will not delete it",
-                    "a new directory or an earlier sweep's")  # fmt: skip
+            _refuse(
+                root,
+                "is not a sweep directory: --force will not delete it",
+                "a new directory or an earlier sweep's",
+            )
         storage.clear(root)
     return spec
 
@@ -105,5 +115,9 @@ def sweep_status(root: str | os.PathLike) -> dict[str, int]:
     meta = storage.read_metadata(root)
     manifest = storage.read_manifest(root)
     done, failed = len(manifest.done), len(manifest.failed)
-    return {"total": meta["runs"], "done": done, "failed": failed,
-            "left": meta["runs"] - done - failed}  # fmt: skip
+    return {
+        "total": meta["runs"],
+        "done": done,
+        "failed": failed,
+        "left": meta["runs"] - done - failed,
+    }

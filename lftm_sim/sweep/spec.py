@@ -103,10 +103,12 @@ class SweepSpec:
         return {v.name: v for v in self.varied}
 
 
-def fail(path: Path | str, key: str, problem: str, allowed: str = "", value: Any = None):
-    """Raise the one-line InputError ``FILE: KEY: problem; allowed: ...``."""
+def fail(path: Path | str | None, key: str, problem: str, allowed: str = "", value: Any = None):
+    """Raise the one-line InputError ``FILE: KEY: problem; allowed: ...`` (no FILE when
+    the input is a flag)."""
     message = f"{key}: {problem}" + (f"; allowed: {allowed}" if allowed else "")
-    raise InputError(message, key=key, allowed=allowed or None, value=value, file=str(path))
+    where = None if path is None else str(path)
+    raise InputError(message, key=key, allowed=allowed or None, value=value, file=where)
 
 
 def read_toml(path: Path) -> tuple[dict, str]:
@@ -305,8 +307,12 @@ def _strategies(path: Path, table: Any, has_scenario: bool, presets: dict) -> di
                 out[name] = {"timeline": value, "strategy": "baseline"}
             elif isinstance(value, str):
                 if value not in names:
-                    fail(path, key, f"unknown preset {value!r}{suggest(value, names)}",
-                         ", ".join(names) + ", or a timeline NAME@YEAR,...")  # fmt: skip
+                    fail(
+                        path,
+                        key,
+                        f"unknown preset {value!r}{suggest(value, names)}",
+                        ", ".join(names) + ", or a timeline NAME@YEAR,...",
+                    )
                 out[name] = {"timeline": None, "strategy": value}
             elif isinstance(value, dict):
                 resolve_strategy(dict(value))
@@ -381,8 +387,12 @@ def _check_levers(path, key, name, values, strategies, only, timeline) -> None:
             try:
                 strategy_timeline(member, timeline).with_levers(**{name: v})
             except ValueError as exc:
-                fail(path, key, f"{name} = {v:g} with strategy {sname!r}: {exc}",
-                     "values that keep every strategy valid (or set strategies = [...])")  # fmt: skip
+                fail(
+                    path,
+                    key,
+                    f"{name} = {v:g} with strategy {sname!r}: {exc}",
+                    "values that keep every strategy valid (or set strategies = [...])",
+                )
 
 
 def strategy_timeline(member: dict[str, Any], base_timeline: Any):
@@ -399,8 +409,12 @@ def _output(path: Path, table: Any, years: float) -> dict[str, Any]:
     reporters = rd.get("reporters", list, list(DEFAULT_REPORTERS), "a list of reporter names")
     for r in reporters:
         if r not in REPORTERS:
-            fail(path, "output.reporters", f"unknown reporter {r!r}{suggest(r, REPORTERS)}",
-                 ", ".join(REPORTERS))  # fmt: skip
+            fail(
+                path,
+                "output.reporters",
+                f"unknown reporter {r!r}{suggest(r, REPORTERS)}",
+                ", ".join(REPORTERS),
+            )
     keep = rd.get("years", list, [years], f"a list of years in [0, {years:g}]")
     for y in keep:
         if isinstance(y, bool) or not isinstance(y, (int, float)) or not 0 <= y <= years:

@@ -176,7 +176,8 @@ def read_metadata(root: Path) -> dict[str, Any]:
     root = Path(root)
     if not is_sweep(root):
         raise InputError(
-            f"{root} is not a sweep directory (no {METADATA})",
+            f"DIR: not a sweep directory (no {METADATA}); allowed: a directory written "
+            "by lftm sweep",
             key="DIR",
             allowed="a directory written by lftm sweep",
             file=str(root),
