@@ -7,6 +7,7 @@ is a concurrent.futures Executor over the cluster.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -54,7 +55,15 @@ def open_pool(workers: int = 1, scheduler: str | None = None) -> Pool:
     if workers <= 0:
         return Pool(InlineExecutor(), 1, kind="inline")
     n = max(1, min(workers, os.cpu_count() or 1))
-    return Pool(ProcessPoolExecutor(n), n, renew=lambda: ProcessPoolExecutor(n))
+
+    def make() -> Executor:
+        # forkserver, not fork: the driver has threads (pyarrow, tqdm), and forking a
+        # threaded process can deadlock the child; the server preloads the model once
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["lftm_sim.sweep.runner"])
+        return ProcessPoolExecutor(n, mp_context=ctx)
+
+    return Pool(make(), n, renew=make)
 
 
 def _dask_pool(address: str) -> Pool:

@@ -143,6 +143,8 @@ def execute(
             break
         finished_now, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
         for future in finished_now:
+            if future not in inflight:  # moved to the suspects by a dead worker
+                continue
             item, alone = inflight.pop(future)
             out = _outcome(future, item, alone, pool, inflight, suspects)
             if out is None:

@@ -126,11 +126,15 @@ class SweepStore:
         if len(runs):
             write_table(runs, self.root / "runs" / f"{name}.parquet")
         line = {"part": name, "done": list(runs["run_id"]), "failed": list(failed["run_id"])}
+        self.append_manifest(json.dumps(line) + "\n")
+        return name
+
+    def append_manifest(self, line: str) -> None:
+        """Commit: append one complete line to the manifest (and fsync it)."""
         with open(self.root / MANIFEST, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line) + "\n")
+            fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
-        return name
 
 
 def _part_numbers(stem: str) -> tuple[int, int]:
