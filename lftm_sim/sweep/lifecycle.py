@@ -29,6 +29,7 @@ def prepare(spec: SweepSpec | None, root: Path, resume: bool, force: bool) -> Sw
     root = Path(root)
     if resume:
         meta = storage.read_metadata(root)  # InputError: not a sweep
+        storage.finish_start(root)
         origin = Path(meta["spec_file"]).parent  # where a relative scenario path points
         stored = load_spec(root / "spec.toml", relative_to=origin) if spec is None else spec
         if spec is not None and spec.text != (root / "spec.toml").read_text("utf-8"):
@@ -85,8 +86,9 @@ def run_sweep(
         if resume:
             manifest = storage.repair(root)
         else:
-            storage.start(root, sweep_metadata(spec), spec.text, design_frame(spec))
+            storage.start(root, sweep_metadata(spec))
             manifest = storage.read_manifest(root)
+        storage.write_design(root, design_frame(spec))
         finished = manifest.done
         bar = _bar(spec, len(finished), progress)
         try:

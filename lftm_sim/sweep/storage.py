@@ -54,13 +54,19 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def pq_write(table, path: Path) -> None:
+    """pyarrow's Parquet writer (one name, which the crash tests wrap)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path)
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write one Parquet file atomically (hidden temporary name, fsync, rename)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+    pq_write(pa.Table.from_pandas(frame, preserve_index=False), tmp)
     fd = os.open(tmp, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -199,11 +205,10 @@ def machine() -> dict[str, Any]:
     }
 
 
-def start(root: Path, metadata: dict[str, Any], spec_text: str, design: pd.DataFrame) -> None:
-    """Lay out a new sweep directory; the metadata file, written last, marks it a sweep."""
+def start(root: Path, metadata: dict[str, Any]) -> None:
+    """Lay out a new sweep directory. The metadata file comes first and holds the spec's
+    text, so a sweep killed while starting can still be resumed (`finish_start`)."""
     root.mkdir(parents=True, exist_ok=True)
-    _atomic_write_bytes(root / "spec.toml", spec_text.encode("utf-8"))
-    write_table(design.reset_index(), root / "design.parquet")
     record = {
         "format": FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -211,6 +216,19 @@ def start(root: Path, metadata: dict[str, Any], spec_text: str, design: pd.DataF
         **metadata,
     }
     _atomic_write_bytes(root / METADATA, (json.dumps(record, indent=2) + "\n").encode())
+    finish_start(root)
+
+
+def finish_start(root: Path) -> None:
+    """Write spec.toml from the metadata if it is missing (a kill while starting)."""
+    if not (root / "spec.toml").exists():
+        _atomic_write_bytes(root / "spec.toml", read_metadata(root)["spec"].encode("utf-8"))
+
+
+def write_design(root: Path, design: pd.DataFrame) -> None:
+    """The design points, for readers (a resumed sweep rewrites a missing one)."""
+    if not (root / "design.parquet").exists():
+        write_table(design.reset_index(), root / "design.parquet")
 
 
 def clear(root: Path) -> None:
