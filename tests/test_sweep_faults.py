@@ -88,17 +88,24 @@ def _same_data(root, reference) -> None:
 
 @pytest.mark.parametrize(
     "where,nth",
-    [("mid-write", 1), ("mid-write", 3), ("before-rename", 2), ("after-rename", 2),
-     ("mid-manifest", 3)],
-)  # fmt: skip
+    [
+        ("mid-write", 1),
+        ("mid-write", 3),
+        ("before-rename", 2),
+        ("after-rename", 2),
+        ("mid-manifest", 3),
+    ],
+)
 def test_killed_at_any_moment_then_resumed_holds_the_same_data(tmp_path, reference, where, nth):
     out = tmp_path / "s"
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
     proc = subprocess.run(
         [sys.executable, str(script), str(reference[0]), str(out), where, str(nth)],
-        capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert sweep_status(out)["left"] > 0  # it really stopped part-way
     res = run_sweep(None, out, workers=0, resume=True, progress=False)
@@ -115,9 +122,11 @@ def test_the_real_command_killed_and_resumed(tmp_path, reference):
         proc = subprocess.Popen(
             [LFTM, "sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]
             + (["--resume"] if attempt else []),
-            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         lines = manifest.read_text().count("\n") if manifest.exists() else 0
         deadline = time.time() + 60
         while time.time() < deadline and proc.poll() is None:
@@ -144,7 +153,8 @@ def test_duckdb_reads_the_directory_while_the_sweep_runs(tmp_path):
         seen = []
         while proc.poll() is None:
             if list((out / "runs").glob("part-*.parquet")) if (out / "runs").exists() else []:
-                q = f"SELECT strategy, count(*) FROM read_parquet('{out}/runs/*.parquet') GROUP BY 1"
+                files = f"read_parquet('{out}/runs/*.parquet')"
+                q = f"SELECT strategy, count(*) FROM {files} GROUP BY 1"
                 seen.append(dict(duckdb.sql(q).fetchall()))
                 if len(seen) >= 3:
                     break

@@ -72,7 +72,7 @@ def _dask_pool(address: str) -> Pool:
     from .spec import fail
 
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="5s")
     except (OSError, TimeoutError) as exc:
         fail(
             None,
