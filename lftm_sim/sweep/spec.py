@@ -159,10 +159,11 @@ class _Reader:
         return value
 
     def number(self, name: str, lo: float, hi: float, default: Any, integer: bool = False):
-        what = f"{'an integer' if integer else 'a number'} in [{lo:g}, {hi:g}]"
+        span = f"[{_num(lo)}, {_num(hi)}]"
+        what = f"{'an integer' if integer else 'a number'} in {span}"
         value = self.get(name, int if integer else (int, float), default, what)
         if value is not default and not lo <= value <= hi:
-            fail(self.path, self.key(name), f"must be in [{lo:g}, {hi:g}], got {value!r}", what)
+            fail(self.path, self.key(name), f"must be in {span}, got {value!r}", what)
         return value
 
     def choice(self, name: str, choices: tuple[str, ...], default: Any) -> Any:
@@ -178,6 +179,10 @@ class _Reader:
 
 
 _REQUIRED = object()
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def load_spec(path: str | os.PathLike, relative_to: Path | None = None) -> SweepSpec:
