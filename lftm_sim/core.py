@@ -30,7 +30,7 @@ import numpy as np
 from . import dynamics
 from .assemble import build, stack
 from .graph import PeerMatrix
-from .ranking import GAP_QUANTILES, Blocks, Ranking
+from .ranking import Blocks, Ranking
 from .runspec import RunSpec
 
 #: The increments of step stage 4, in the order of docs/ODD.md §3 (state, districts, schools).
@@ -142,8 +142,8 @@ class Core:
 
     def run_mean(self, x: np.ndarray, axis: str = "school"):
         """Mean of `x` over each run's rows on `axis` (0 for a run with none)."""
-        if self.single:
-            return float(x.mean()) if len(x) else 0.0
+        if self.single:  # np.add.reduce is what x.mean() sums with, without its overhead
+            return float(np.add.reduce(x)) / len(x) if len(x) else 0.0
         sizes = self._school_sizes if axis == "school" else self._middle_sizes
         starts = self.layout.school_start if axis == "school" else self.layout.middle_start
         return block_sums(x, starts) / np.maximum(sizes, 1)
@@ -173,9 +173,13 @@ class Core:
 
     def p10_p90(self):
         """P10 and P90 of each run's school performance now."""
-        ranking = self.ranking()
-        lo, hi = (ranking.quantiles(q) for q in GAP_QUANTILES)
+        lo, hi = self.ranking().p10_p90()
         return (float(lo[0]), float(hi[0])) if self.single else (lo, hi)
+
+    def gap(self, transform=None):
+        """P90 - P10 of each run's school performance (of its `transform`, if given)."""
+        gap = self.ranking().gap(transform)
+        return float(gap[0]) if self.single else gap
 
     # --- the step ---------------------------------------------------------------------
 
@@ -309,10 +313,9 @@ class Core:
         P90 - P10), after one ranking of each run's schools."""
         st = self.state
         p = st.performance
-        lo, hi = self.p10_p90()
         below = self.run_mean((p < self.floor).astype(float))
         st.confidence = dynamics.public_confidence(
-            st.confidence, self._views["run"], self.mechanisms, self.run_mean(p), below, hi - lo
+            st.confidence, self._views["run"], self.mechanisms, self.run_mean(p), below, self.gap()
         )
 
     # --- writes from outside the rules ------------------------------------------------

@@ -13,7 +13,6 @@ import pandas as pd
 
 from .core import block_sums
 from .dynamics import TERM
-from .ranking import GAP_QUANTILES
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -43,15 +42,12 @@ def mean_performance(core):
 
 def gap(core):
     """Performance gap: P90 - P10 of school performance."""
-    lo, hi = core.p10_p90()
-    return hi - lo
+    return core.gap()
 
 
 def gap_logit(core):
     """The gap on the logit scale (a gap between shares shrinks near the ceiling)."""
-    ranking = core.ranking()  # the logit keeps the order of performance
-    lo, hi = (ranking.quantiles(q, _logit) for q in GAP_QUANTILES)
-    return float(hi[0] - lo[0]) if core.single else hi - lo
+    return core.gap(_logit)  # the logit keeps the order of performance
 
 
 def performance_sd(core):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 #: The percentiles of the gap (P90 - P10), as numpy's quantile fractions.
-GAP_QUANTILES = (np.true_divide(10, 100), np.true_divide(90, 100))
+GAP_QUANTILES = np.true_divide([10, 90], 100)
 
 
 class Blocks:
@@ -48,6 +48,7 @@ class Ranking:
             for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
                 self.order[a:b] = a + np.argsort(values[a:b])
         self.sorted = values[self.order]
+        self._gap = None
 
     def standing(self) -> np.ndarray:
         """Share of the run's other schools that rank higher (ties: their average rank)."""
@@ -67,21 +68,35 @@ class Ranking:
         out[self.order] = _standing(blocks.size_of, rank)
         return out
 
-    def quantiles(self, q: float, transform=None) -> np.ndarray:
-        """The q-quantile of each run (numpy's 'linear' method) of the sorted values, or
-        of ``transform(values)`` for a non-decreasing elementwise `transform` (which keeps
-        the order, so only the two values interpolated between need transforming)."""
-        starts = self.blocks.starts
+    def quantiles(self, q: np.ndarray, transform=None) -> np.ndarray:
+        """The q-quantiles of each run (numpy's 'linear' method; shape (len(q), runs)) of
+        the sorted values, or of ``transform(values)`` for a non-decreasing elementwise
+        `transform` (it keeps the order: only the values interpolated between need it)."""
         n = self.blocks.sizes
-        virtual = (n - 1) * q
+        virtual = (n - 1) * np.asarray(q)[:, None]
         prev = np.floor(virtual).astype(np.int64)
         top = virtual >= n - 1  # numpy takes the last value there
         prev = np.where(top, n - 1, prev)
         nxt = np.where(top, n - 1, prev + 1)
         gamma = virtual - np.where(top, -1, prev)
-        a = self.sorted[starts[:-1] + prev]
-        b = self.sorted[starts[:-1] + nxt]
+        first = self.blocks.starts[:-1]
+        a, b = self.sorted[first + prev], self.sorted[first + nxt]
         if transform is not None:
             a, b = transform(a), transform(b)
         diff = b - a
         return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+
+    def gap(self, transform=None) -> np.ndarray:
+        """P90 - P10 of each run (cached for the untransformed values)."""
+        if transform is not None:
+            lo, hi = self.quantiles(GAP_QUANTILES, transform)
+            return hi - lo
+        if self._gap is None:
+            self._p10, self._p90 = self.quantiles(GAP_QUANTILES)
+            self._gap = self._p90 - self._p10
+        return self._gap
+
+    def p10_p90(self) -> tuple[np.ndarray, np.ndarray]:
+        """P10 and P90 of each run."""
+        self.gap()
+        return self._p10, self._p90
