@@ -23,6 +23,7 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -91,29 +92,34 @@ def part_a(n_schools: int = 5_000, n_districts: int = 72, steps: int = 20) -> No
 def scale_child(n_schools: int, n_districts: int, steps: int) -> None:
     """One member end to end on the ensemble path, phase by phase."""
     print(f"    memory after imports (max RSS) {peak_rss_mib():.0f} MiB")
-    start, cpu0 = time.perf_counter(), cpu_seconds()
-    spec = resolve_run(n_schools=n_schools, n_districts=n_districts, strategy="middle_led")
-    core = Core([spec], [member_rng(SEED)])
-    built = time.perf_counter()
-    stages = time_stages(core)
-    names, rows, run_s, collect_s = list(REPORTERS), [], 0.0, 0.0
+    clock = Clock()
+    with clock("build"):
+        spec = resolve_run(n_schools=n_schools, n_districts=n_districts, strategy="middle_led")
+        core = Core([spec], [member_rng(SEED)])
+    for name in STAGES:  # each stage of Core.step, timed where the step calls it
+        setattr(core, name, clock.wrap(name, getattr(core, name)))
+    names, rows = list(REPORTERS), []
     for t in range(steps + 1):
         if t:
-            tick = time.perf_counter()
-            core.step()
-            run_s += time.perf_counter() - tick
-        tick = time.perf_counter()
-        rows.append([REPORTERS[n](core) for n in names])
-        collect_s += time.perf_counter() - tick
-    done = time.perf_counter()
-    per = 1e9 * run_s / (steps * n_schools)
-    print(f"    build      {built - start:8.2f} s")
-    step_ms = 1e3 * run_s / steps
-    print(f"    run        {run_s:8.2f} s  ({step_ms:.1f} ms/step, {per:.0f} ns/school-step)")
-    for name, seconds in stages.items():
-        print(f"      {name:<15} {1e3 * seconds / steps:7.2f} ms/step")
-    print(f"    collection {collect_s:8.2f} s  ({len(rows)} rows x {len(names)} reporters)")
-    print(f"    total      {done - start:8.2f} s wall, {cpu_seconds() - cpu0:.2f} s CPU")
+            with clock("run"):
+                core.step()
+        with clock("collection"):
+            rows.append([REPORTERS[n](core) for n in names])
+    school_steps = steps * n_schools
+    for phase in ("build", "run", "collection"):
+        wall, cpu = clock.wall[phase], clock.cpu[phase]
+        extra = ""
+        if phase == "run":
+            per = [f"{1e9 * x / school_steps:.0f}" for x in (wall, cpu)]
+            extra = f"  ({per[0]} / {per[1]} ns/school-step)"
+        print(f"    {phase:<11} {wall:7.2f} s wall {cpu:7.2f} s CPU{extra}")
+        if phase == "run":
+            for name in STAGES:
+                w, c = clock.wall[name] / steps, clock.cpu[name] / steps
+                print(f"      {name:<15} {1e3 * w:7.2f} ms wall {1e3 * c:7.2f} ms CPU per step")
+    total_wall = sum(clock.wall[p] for p in ("build", "run", "collection"))
+    total_cpu = sum(clock.cpu[p] for p in ("build", "run", "collection"))
+    print(f"    total       {total_wall:7.2f} s wall {total_cpu:7.2f} s CPU")
     rss = peak_rss_mib()
     print(f"    peak memory (max RSS) {rss:8.0f} MiB; clip_count {int(core.clip_count[0])}")
 
@@ -121,22 +127,28 @@ def scale_child(n_schools: int, n_districts: int, steps: int) -> None:
 STAGES = ("switch_phase", "shared_context", "draws", "increments", "write", "joins", "measure")
 
 
-def time_stages(core: Core) -> dict[str, float]:
-    """Wrap each stage of `core.step` so its seconds add up in the returned dict."""
-    stages = dict.fromkeys(STAGES, 0.0)
+class Clock:
+    """Wall (perf_counter) and CPU (process_time) seconds, summed by name."""
 
-    def timed(name, stage):
-        def wrapper(*args):
-            start = time.perf_counter()
-            out = stage(*args)
-            stages[name] += time.perf_counter() - start
-            return out
+    def __init__(self):
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
-        return wrapper
+    @contextmanager
+    def __call__(self, name: str):
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall
+        self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
 
-    for name in STAGES:
-        setattr(core, name, timed(name, getattr(core, name)))
-    return stages
+    def wrap(self, name: str, stage):
+        """`stage`, timed under `name` at every call."""
+
+        def timed(*args):
+            with self(name):
+                return stage(*args)
+
+        return timed
 
 
 def scale(label: str, n_schools: int, n_districts: int, steps: int) -> None:
