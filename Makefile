@@ -30,7 +30,7 @@ test: $(VENV)/.installed-dev
 
 validate: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
-	$(BIN)/lftm validate --workers 2
+	$(BIN)/lftm validate --workers 2 --force
 	$(BIN)/lftm calibrate scenarios/england_nlns.toml scenarios/ontario_2003_2015.toml --out out/calibration --force --store
 
 bench: $(VENV)/.installed-dev
