@@ -23,6 +23,9 @@ COMMAND_MODULES: dict[str, str] = {
     "calibrate": "lftm_sim.commands.calibrate",
     "validate": "lftm_sim.commands.validate",
     "scenarios": "lftm_sim.commands.scenarios",
+    "sweep": "lftm_sim.sweep.cli",
+    "sensitivity": "lftm_sim.sweep.cli",
+    "policy-map": "lftm_sim.sweep.cli",
 }
 
 
