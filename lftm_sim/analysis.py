@@ -27,7 +27,7 @@ COMPARE_METRICS = (
 
 def whole_terms(years: Sequence[float]) -> list[float]:
     """`years` snapped to whole terms (steps), sorted, each once."""
-    from .model import STEPS_PER_YEAR
+    from .dynamics import STEPS_PER_YEAR
 
     snapped = np.round(np.asarray(years, dtype=float) * STEPS_PER_YEAR) / STEPS_PER_YEAR
     return sorted({float(y) for y in snapped})

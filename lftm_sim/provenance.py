@@ -25,29 +25,24 @@ def _versions() -> dict[str, str]:
 
 
 def resolve_parameters(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Every setting, lever and mechanism parameter a SystemModel built from `kwargs`
-    would use, from the declarations (no model is built): settings, timeline, mechanisms.
-
-    The form `SystemModel.resolved_parameters()` gives; a graph's school and district
-    counts are read from the graph."""
+    """Every setting, lever and mechanism parameter a run of `kwargs` (SystemModel
+    keywords) uses, validated without building a model (`runspec.resolve_run`; bad input
+    raises InputError): the form `SystemModel.resolved_parameters()` gives. A graph's
+    school and district counts are read from the graph."""
     from dataclasses import asdict
 
-    from .declarations import LEVER_PARAMS, SETTINGS
-    from .parameters import resolve_mechanisms
-    from .strategies import resolve_timeline
+    from .runspec import resolve_run
 
-    settings = {name: kwargs.get(name, p.default) for name, p in SETTINGS.items()}
-    graph = kwargs.get("graph")
-    settings["graph"] = "imposed" if graph is not None else "generated"
-    if graph is not None:
-        kinds = [kind for _, kind in graph.nodes(data="kind")]
+    spec = resolve_run(**kwargs)
+    settings = dict(spec.settings)
+    if spec.graph is not None:
+        kinds = [kind for _, kind in spec.graph.nodes(data="kind")]
         settings.update(n_schools=kinds.count("school"), n_districts=kinds.count("district"))
-    timeline = resolve_timeline(kwargs.get("timeline"), kwargs.get("strategy", "baseline"))
-    levers = {k: kwargs[k] for k in LEVER_PARAMS if kwargs.get(k) is not None}
-    if levers:
-        timeline = timeline.with_levers(**levers)
-    mechanisms = asdict(resolve_mechanisms(kwargs.get("mechanisms")))
-    return {"settings": settings, "timeline": timeline.describe(), "mechanisms": mechanisms}
+    return {
+        "settings": settings,
+        "timeline": spec.timeline.describe(),
+        "mechanisms": asdict(spec.mechanisms),
+    }
 
 
 def write_provenance(out_dir: Path, command: str, seed: int, parameters: dict[str, Any]) -> Path:

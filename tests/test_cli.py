@@ -316,3 +316,83 @@ def test_the_parsers_school_limit_is_the_declared_one():
 def test_help_and_version():
     assert "--replicates" in lftm("compare", "--help").stdout
     assert lftm("--version").stdout.strip()
+
+
+# --- README ---------------------------------------------------------------------------
+
+
+def test_readme_column_table_is_generated_from_the_reporters():
+    from lftm_sim.metrics import REPORTERS
+    from lftm_sim.outputs import columns_markdown
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- columns:start -->\n", "\n<!-- columns:end -->"
+    table = text[text.index(start) + len(start) : text.index(end)]
+    assert table == columns_markdown(), "regenerate with lftm_sim.outputs.columns_markdown()"
+    for name, reporter in REPORTERS.items():
+        assert f"| `{name}` | {reporter.__doc__.split('.')[0]}" in table, name
+
+
+def test_readme_says_batch_run_needs_a_main_guard():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    at = text.index("mesa.batch_run(SystemModel")
+    assert 'if __name__ == "__main__":' in text[at : at + 1500]
+    assert "spawn" in text[at : at + 1500]
+
+
+# --- the CLI's dispatch of runs; intervals ---------------------------------------------
+
+
+def test_chunked_dispatch_gives_run_variants_results_in_few_ensemble_calls(monkeypatch):
+    from lftm_sim import ensemble
+    from lftm_sim.commands import runs
+    from lftm_sim.experiments import run_variants
+
+    variants = {
+        s: {"n_schools": 60, "n_districts": 3, "strategy": s} for s in ("top_down", "middle_led")
+    }
+    expected = run_variants(variants, 4, 1.0, seed=5, progress=False)
+    calls = []
+    real = ensemble.run_ensemble
+
+    def spy(members, seeds, years):
+        calls.append(len(members))
+        return real(members, seeds, years)
+
+    monkeypatch.setattr(ensemble, "run_ensemble", spy)
+    got = runs.run_members(variants, 4, 1.0, seed=5, workers=1, progress=False)
+    pd.testing.assert_frame_equal(got[expected.columns], expected)
+    assert calls == [2, 2, 2, 2]  # chunks of members, not one call per run
+    monkeypatch.undo()
+    forked = runs.run_members(variants, 4, 1.0, seed=5, workers=2, progress=False)
+    pd.testing.assert_frame_equal(forked, got)
+    assert runs.effective_workers(64, 3) <= 3
+
+
+def test_an_estimate_is_printed_only_for_jobs_over_a_minute(capsys):
+    from lftm_sim.commands import runs
+
+    slow = runs.estimate_seconds(200, 12, 100_000)
+    assert slow > 60 > runs.estimate_seconds(8, 12, 500)
+    runs.announce(slow, "200 runs", quiet=False)
+    assert "200 runs: about" in capsys.readouterr().out
+    runs.announce(30, "a few runs", quiet=False)
+    runs.announce(slow, "200 runs", quiet=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_intervals_need_two_replicates():
+    import numpy as np
+
+    from lftm_sim.analysis import band, t_interval
+
+    mean, lo, hi = t_interval(np.array([0.4]))
+    assert mean == 0.4 and np.isnan(lo) and np.isnan(hi)
+    mean, lo, hi = t_interval(np.array([0.4, 0.6]))
+    half = 12.7062 * np.std([0.4, 0.6], ddof=1) / np.sqrt(2)  # t(0.975, 1 dof)
+    assert lo < mean < hi and hi - lo == pytest.approx(2 * half, rel=1e-4)
+    frame = pd.DataFrame(
+        {"variant": "a", "year": [0.0, 0.0, 1.0], "replicate": [0, 1, 0], "m": [0.4, 0.6, 0.5]}
+    )
+    b = band(frame, "m")
+    assert b.loc[0, "low"] < 0.5 < b.loc[0, "high"] and np.isnan(b.loc[1, "low"])

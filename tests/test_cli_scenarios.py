@@ -136,7 +136,9 @@ def test_capacity_level_that_broke_numpy_is_an_input_error(tmp_path):
     bad = tmp_path / "high.toml"
     bad.write_text(text.replace("capacity_level = 0.5", "capacity_level = 0.85"))
     assert "capacity_level = 0.85" in bad.read_text()
-    one_line_error(lftm("run", str(bad), "--out", str(tmp_path / "o"), "--quiet"), "capacity_level")
+    one_line_error(
+        lftm("run", str(bad), "--out", str(tmp_path / "o"), "--quiet"), "system.capacity_level"
+    )
     assert not (tmp_path / "o").exists()
 
 

@@ -53,6 +53,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
         default=20,
         help="replicates per variant (default 20; intervals need at least 2)",
     )
+    _add_system(p)
+    add_workers(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/compare"),
+        help="output directory (default out/compare)",
+    )
+    add_common(p)
+    return p
+
+
+def _add_system(p: argparse.ArgumentParser) -> None:
+    """--years, --at, --schools, --districts."""
     p.add_argument(
         "--years",
         type=years,
@@ -80,15 +94,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
         default=None,
         help="districts, 0 for no middle tier (default 30; with --scenario, the scenario's)",
     )
-    add_workers(p)
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out/compare"),
-        help="output directory (default out/compare)",
-    )
-    add_common(p)
-    return p
 
 
 # --- variants -------------------------------------------------------------------------
@@ -132,8 +137,9 @@ def strategy_variants(args: argparse.Namespace) -> dict[str, dict]:
     return variants
 
 
-def scenario_variants(args: argparse.Namespace) -> tuple[dict[str, dict], list, float]:
-    """Model keywords per scenario and phase-start variant, the scenarios, the years."""
+def scenario_variants(args: argparse.Namespace) -> tuple[dict[str, dict], dict, float]:
+    """Model keywords per scenario and phase-start variant, each variant's Scenario, and
+    the years to run."""
     from ..scenarios import load_scenario
 
     if args.strategies is not None:
@@ -168,7 +174,7 @@ def scenario_variants(args: argparse.Namespace) -> tuple[dict[str, dict], list, 
     run_years = args.years if args.years is not None else max(sc.years for _, sc in named)
     for _, sc in named:
         _refuse_phases_after(sc, run_years)
-    return {name: sc.model_kwargs() for name, sc in named}, [sc for _, sc in named], run_years
+    return {name: sc.model_kwargs() for name, sc in named}, dict(named), run_years
 
 
 def _refuse_repeats(args: argparse.Namespace, named: list) -> None:
@@ -243,12 +249,15 @@ def run(args: argparse.Namespace) -> int:
         variants, scenarios, run_years = scenario_variants(args)
         reference = next(iter(variants))
     else:
-        variants, scenarios = strategy_variants(args), []
+        variants, scenarios = strategy_variants(args), {}
         run_years = args.years or DEFAULT_YEARS
         _refuse_timelines_after(variants, run_years)
         reference = "middle_led" if "middle_led" in variants else next(iter(variants))
     at = report_at(args, run_years)
-    resolved = {name: resolve_parameters(kw) for name, kw in variants.items()}
+    if scenarios:  # checked without building a model; errors name the file and key
+        resolved = {name: sc.resolved_parameters() for name, sc in scenarios.items()}
+    else:
+        resolved = {name: resolve_parameters(kw) for name, kw in variants.items()}
     schools = max(r["settings"]["n_schools"] for r in resolved.values())
     runs = len(variants) * args.replicates
     seconds = estimate_seconds(runs, run_years, schools, args.workers)
@@ -270,7 +279,6 @@ OUTPUT_FILES = ("compare.csv", "compare.png", "runs.csv", "provenance.json")
 
 def _write(tmp, frame, at, reference, scenarios, args, resolved, run_years):
     from ..analysis import summarise
-    from ..plots import compare_figure
     from ..provenance import write_provenance
     from .common import command_line, headless_figures
 
@@ -278,7 +286,7 @@ def _write(tmp, frame, at, reference, scenarios, args, resolved, run_years):
     summary.to_csv(tmp / "compare.csv", index=False)
     frame.to_csv(tmp / "runs.csv", index=False)
     headless_figures()
-    compare_figure(frame).savefig(tmp / "compare.png", dpi=120)
+    _figure(frame, scenarios, args).savefig(tmp / "compare.png", dpi=120)
     clips = int(frame.groupby(["variant", "replicate"])["clip_count"].max().sum())
     parameters = {
         "replicates": args.replicates,
@@ -290,9 +298,28 @@ def _write(tmp, frame, at, reference, scenarios, args, resolved, run_years):
         "clip_count": clips,
     }
     if scenarios:
-        parameters["scenarios"] = [sc.to_dict() for sc in scenarios]
+        parameters["scenarios"] = {name: sc.to_dict() for name, sc in scenarios.items()}
     write_provenance(tmp, command_line(), args.seed, parameters)
     return summary
+
+
+def _figure(frame, scenarios: dict, args: argparse.Namespace):
+    """compare.png: in calendar years, strategy switches marked, when every variant is a
+    scenario starting in the same year; else in years since the start."""
+    from ..plots import compare_figure, switches_of
+
+    starts = {sc.start_year for sc in scenarios.values()}
+    if len(starts) == 1:
+        start = starts.pop()
+        kwargs = {name: sc.model_kwargs() for name, sc in scenarios.items()}
+        title = "Scenarios compared" if len(args.scenario) > 1 else "Hand-over years compared"
+        return compare_figure(
+            frame, title=title, start_year=start, switches=switches_of(kwargs, start)
+        )
+    if scenarios:
+        return compare_figure(frame, title="Scenarios compared")
+    timelines = {v: {"timeline": v} for v in frame["variant"].unique() if "@" in v}
+    return compare_figure(frame, switches=switches_of(timelines) or None)
 
 
 def _print_table(summary, reference: str, replicates: int) -> None:

@@ -45,7 +45,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """`lftm run SCENARIO`: series, resolved scenario, figure, provenance."""
     from ..outputs import output_dir
-    from ..provenance import resolve_parameters
     from ..scenarios import load_scenario
     from .runs import announce, estimate_seconds
 
@@ -54,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("out/run") / sc.path.stem
     if args.agents:
         sc.check_memory(collect_agents=True)
-    resolved = resolve_parameters(sc.model_kwargs())
+    resolved = sc.resolved_parameters()
     seconds = estimate_seconds(args.replicates, sc.years, sc.n_schools, args.workers)
     with output_dir(out, "lftm run", args.force) as tmp:  # checked before the first run
         announce(seconds, f"{args.replicates} run(s) of {sc.n_schools:,} schools", args.quiet)
@@ -109,7 +108,7 @@ def _simulate(sc, seed: int, args: argparse.Namespace):
 
 def _agent_frame(model, agent_type, start_year: float):
     """Agent-level series with step, year and calendar_year columns, like the series."""
-    from ..model import STEPS_PER_YEAR
+    from ..dynamics import STEPS_PER_YEAR
 
     df = model.datacollector.get_agenttype_vars_dataframe(agent_type).reset_index()
     df = df.rename(columns={"Step": "step", "AgentID": "agent_id"})
@@ -120,7 +119,7 @@ def _agent_frame(model, agent_type, start_year: float):
 
 
 def _write(tmp, sc, frame, agents, seed: int, args, resolved) -> None:
-    from ..plots import run_figure
+    from ..plots import scenario_figure
     from ..provenance import write_provenance
     from .common import command_line, headless_figures
 
@@ -130,8 +129,7 @@ def _write(tmp, sc, frame, agents, seed: int, args, resolved) -> None:
         agents.to_parquet(tmp / "agents.parquet", index=False)
     (tmp / "scenario.toml").write_text(sc.to_toml(), encoding="utf-8")
     headless_figures()
-    figure = run_figure(frame, sc.start_year, sc.phase_spans(), title=sc.name)
-    figure.savefig(tmp / "run.png", dpi=120)
+    scenario_figure(frame, sc).savefig(tmp / "run.png", dpi=120)
     parameters = {
         "replicates": args.replicates,
         "scenario": sc.to_dict(),

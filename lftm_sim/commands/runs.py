@@ -54,7 +54,7 @@ def effective_workers(workers: int, tasks: int) -> int:
 
 def estimate_seconds(runs: int, years: float, schools: int, workers: int = 1) -> float:
     """Rough wall time of `runs` runs of `years` years at `schools` schools."""
-    from ..model import STEPS_PER_YEAR
+    from ..dynamics import STEPS_PER_YEAR
 
     steps = round(years * STEPS_PER_YEAR)
     per_run = steps * (STEP_FIXED_S + STEP_PER_SCHOOL_S * schools)
@@ -124,7 +124,7 @@ def run_one_by_step(model, years: float, desc: str, progress: bool):
     clip_count), as `experiments.run_model` returns them."""
     from tqdm.auto import tqdm
 
-    from ..model import STEPS_PER_YEAR
+    from ..dynamics import STEPS_PER_YEAR
 
     steps = int(round(years * STEPS_PER_YEAR))
     start = time.perf_counter()

@@ -152,6 +152,19 @@ class Scenario:
         except InputError as err:
             raise ScenarioError(self.path, _scenario_key(err.key), err.message) from None
 
+    def resolved_parameters(self) -> dict[str, Any]:
+        """Every setting, lever and mechanism parameter the scenario's run uses, checked
+        without building a model (ScenarioError naming the key, e.g. a capacity_level
+        whose rest capacity leaves (0, 1) with the mechanisms)."""
+        from ..provenance import resolve_parameters
+
+        try:
+            return resolve_parameters(self.model_kwargs())
+        except ScenarioError:
+            raise
+        except InputError as err:
+            raise ScenarioError(self.path, _scenario_key(err.key), err.message) from None
+
     def _split_overrides(self, overrides: dict[str, Any]) -> tuple[dict, dict]:
         """make_model's overrides as ([system] settings by TOML name, other keywords);
         levers are checked against their declarations here."""
