@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +102,12 @@ class Scenario:
 
     def timeline(self) -> Timeline:
         """The phases as a Timeline in years since start_year, with the phases' labels."""
-        tl = Timeline(
-            [(p.start - self.start_year, {"preset": p.strategy, **p.levers}) for p in self.phases]
+        return Timeline(
+            [
+                (p.start - self.start_year, {"preset": p.strategy, **p.levers}, p.label)
+                for p in self.phases
+            ]
         )
-        # the labels are the scenario's, set once here before the timeline is handed out
-        tl.phases = tuple(
-            replace(built, label=p.label) for built, p in zip(tl.phases, self.phases, strict=True)
-        )
-        return tl
 
     def phase_spans(self) -> list[tuple[float, float, str]]:
         """(start, end, label) of every phase, in calendar years."""
