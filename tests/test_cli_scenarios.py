@@ -175,3 +175,9 @@ def test_calibrate_names_the_flags_the_user_gave():
     one_line_error(res, "--schools 100", "150", "--districts")
     res = lftm("calibrate", "england_nlns", "--schools", "100", "--districts", "200", "--quiet")
     one_line_error(res, "--districts 200")
+
+
+def test_agents_with_workers_is_refused_not_ignored(tmp_path):
+    res = lftm("run", "classroom_demo", "--agents", "--workers", "2", "--out", str(tmp_path / "a"))
+    one_line_error(res, "--agents", "--workers 2")
+    assert not (tmp_path / "a").exists()

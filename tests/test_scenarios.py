@@ -840,3 +840,14 @@ def test_no_function_over_60_lines_and_no_module_over_400():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = node.end_lineno - node.lineno + 1
                 assert length <= 60, f"{path.name}: {node.name} has {length} lines"
+
+
+def test_agent_collection_is_checked_against_memory(tmp_path, monkeypatch):
+    scenario = load_scenario(write(tmp_path, BASE))
+    scenario.check_memory(collect_agents=True)  # fits
+    # enough for the system, not for 400 B per school per term of agent records
+    est = sc.estimate_memory(120, 4, 10, scenario.steps)["total"]
+    monkeypatch.setattr(memory, "available_memory", lambda: int(est * 1.3))
+    with pytest.raises(ScenarioError) as err:
+        scenario.make_model(collect_agents=True)
+    assert "with agent collection" in assert_one_line(err.value, scenario.path, "collect_agents")

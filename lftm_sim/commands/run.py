@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import InputError
 from .common import add_common, add_workers, int_in
 
 OUTPUT_FILES = ("series.csv", "series.parquet", "scenario.toml", "run.png", "provenance.json")
@@ -48,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
     from ..scenarios import load_scenario
     from .runs import announce, estimate_seconds
 
+    if args.agents and args.workers > 1:
+        raise InputError(
+            "--agents collects every school's state in this process, one run at a time; "
+            f"drop --workers {args.workers}, or drop --agents",
+            key="--workers",
+        )
     sc = load_scenario(args.scenario)
     seed = sc.seed if args.seed is None else args.seed
     out = args.out or Path("out/run") / sc.path.stem

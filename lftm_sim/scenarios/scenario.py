@@ -295,7 +295,7 @@ class Scenario:
 
     def check_memory(self, collect_agents: bool = False) -> None:
         """Refuse (ScenarioError) a run too large for this machine's memory."""
-        from .loader import check_scenario_memory
+        from .system import check_scenario_memory
 
         check_scenario_memory(self.path, self.system, self.graph, self.steps, collect_agents)
 
