@@ -36,6 +36,7 @@ validate: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
 	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
+	$(BIN)/python benchmarks/cli_startup.py | tee benchmarks/cli_startup.txt
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check lftm_sim tests benchmarks

@@ -167,8 +167,8 @@ def scenario_variants(args: argparse.Namespace) -> tuple[dict[str, dict], dict, 
         variant = scenarios[0].with_phase_start(index_i, year_f)
         named.append((f"{scenarios[0].name} (phase {index_i} from {year_f:g})", variant))
     _refuse_repeats(args, named)
-    sizes = {k: v for k, v in (("schools", args.schools), ("districts", args.districts))}
-    sizes = {k: v for k, v in sizes.items() if v is not None}
+    given = {"schools": args.schools, "districts": args.districts}
+    sizes = {k: v for k, v in given.items() if v is not None}
     if sizes:  # through the loader, so sizes are validated (memory included)
         named = [(name, sc.with_system(**sizes)) for name, sc in named]
     run_years = args.years if args.years is not None else max(sc.years for _, sc in named)
