@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .costs import gain_table
+from .costs import FREE_LEVEL, gain_table
 from .experiments import run_variants
+from .strategies import PRESETS
 
 #: Strategies whose curves are drawn by default.
 CURVE_STRATEGIES: tuple[str, ...] = ("top_down", "bottom_up", "middle_led")
@@ -66,15 +67,30 @@ def curves(
 
 
 def decomposition_variants(n_schools: int, n_districts: int) -> dict[str, dict[str, Any]]:
-    """The decomposition of middle-led's lead over top-down, all at the reference budget
-    unless named ``@0``: levers and money swapped one at a time, and each strategy unpaid."""
+    """Where middle-led's lead over top-down comes from, at the reference budget unless
+    named ``@0``.
+
+    - "middle_led levers, money to central support": middle-led's free levers (its
+      dispositions: humility, initiative, responsibility, letting go, ...) with every priced
+      lever at its free level, and the whole budget spent on central support;
+    - "middle_led money, top_down levers": top-down's levers, with the money they leave
+      invested in the middle instead of central support;
+    - each strategy at budget 0: what its free levers do without money.
+    """
     system = _system(n_schools, n_districts)
+    middle = PRESETS["middle_led"]
+    unpaid = {name: min(getattr(middle, name), free) for name, free in FREE_LEVEL.items()}
     return {
         BASELINE: {"strategy": BASELINE, **system},
         "top_down": {"strategy": "top_down", **system},
         "middle_led": {"strategy": "middle_led", **system},
         "middle_led levers, money to central support": {
-            "strategy": {"preset": "middle_led", "middle_investment": 0.0, "central_support": 1.0},
+            "strategy": {
+                "preset": "middle_led",
+                **unpaid,
+                "middle_investment": 0.0,
+                "central_support": 1.0,
+            },
             **system,
         },
         "middle_led money, top_down levers": {
