@@ -1,8 +1,8 @@
 """The cost model: declared unit costs, the pricing rule `costs.realise`, cost tables."""
 
 import tomllib
-from pathlib import Path
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
