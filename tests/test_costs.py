@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lftm_sim import costs
+from lftm_sim import SystemModel, costs
 from lftm_sim.declarations import COST_BASES, LEVER_PARAMS
+from lftm_sim.experiments import run_model
 from lftm_sim.strategies import INGREDIENTS, LEVERS, PRESETS, SPENDING, Strategy
 
 NAMED = ("top_down", "bottom_up", "middle_led")
@@ -175,3 +176,21 @@ def test_the_cost_table_in_the_docs_matches_the_declarations():
         assert row in text, f"docs/costs.md: no row {row!r}"
     for name in NAMED:
         assert f"**{costs.activity_cost(PRESETS[name]):.3f}**" in text
+
+
+def test_the_model_runs_the_priced_strategy():
+    """The core prices each phase's strategy: the rules see `realise(planned, budget)`;
+    the model still reports the planned strategy as the one in force."""
+    m = SystemModel(n_schools=60, n_districts=3, strategy="middle_led", budget=0.5, rng=2)
+    m.step()
+    assert m.strategy == PRESETS["middle_led"]
+    assert m.core.priced[0] == costs.realise(PRESETS["middle_led"], 0.5)[0]
+    assert m.core.spend[0] == pytest.approx(0.5)
+    # at budget 0 the priced strategy is a fixed point of pricing, so running it as the plan
+    # gives the same run: budget 0 buys nothing but the free levers
+    unpaid, _ = costs.realise(PRESETS["middle_led"], 0.0)
+    ran = run_model(
+        {"n_schools": 60, "n_districts": 3, "strategy": "middle_led", "budget": 0}, 4, 2
+    )
+    same = run_model({"n_schools": 60, "n_districts": 3, "strategy": unpaid, "budget": 0}, 4, 2)
+    pd.testing.assert_frame_equal(ran, same)
