@@ -134,6 +134,8 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the curves (and the decomposition), write the tables, figure and provenance."""
+    from dataclasses import asdict
+
     import pandas as pd
 
     from . import cost_effectiveness as ce
@@ -147,10 +149,17 @@ def run(args: argparse.Namespace) -> int:
     out = args.out
     if not args.force and any((out / name).exists() for name in OUTPUTS):
         raise InputError(f"--out {out} already holds results; pass --force to overwrite")
-    size = {"n_schools": args.schools, "n_districts": args.districts}
-    common = {"replicates": args.replicates, "years": args.years, "metric": args.metric}
-    run_opts = {"seed": args.seed, "workers": args.workers, "progress": not args.quiet}
-    table = ce.curves(strategies, budgets, **size, **common, **run_opts)
+    design = ce.Design(
+        n_schools=args.schools,
+        n_districts=args.districts,
+        replicates=args.replicates,
+        years=args.years,
+        metric=args.metric,
+        seed=args.seed,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    table = ce.curves(strategies, budgets, design)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "cost_effectiveness.csv", index=False)
     ce.curve_figure(table).savefig(out / "cost_effectiveness.png", dpi=120)
@@ -160,11 +169,11 @@ def run(args: argparse.Namespace) -> int:
     written = [out / name for name in OUTPUTS]
     decomposition = None
     if args.decomposition:
-        decomposition = ce.decomposition(**size, **common, **run_opts)
+        decomposition = ce.decomposition(design)
         decomposition.to_csv(out / "decomposition.csv", index=False)
         written.append(out / "decomposition.csv")
     command = "lftm " + shlex.join(sys.argv[1:])
-    settings = {**size, **common, "budgets": budgets, "strategies": strategies}
+    settings = {**asdict(design), "budgets": budgets, "strategies": strategies}
     written.append(write_provenance(out, command, args.seed, settings))
     if not args.quiet:
         print(table.drop(columns=["metric", "year"]).to_string(index=False, float_format="%.3f"))
