@@ -74,9 +74,11 @@ def test_cost_effectiveness_command(tmp_path):
 
     before = (out / "cost_effectiveness.csv").read_bytes()
     again = lftm(*args)
-    assert again.returncode == 2 and "--force" in again.stderr
+    assert again.returncode == 2 and "pass --force" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
     assert (out / "cost_effectiveness.csv").read_bytes() == before
+    forced = lftm(*args, "--force")
+    assert forced.returncode == 0, forced.stderr
 
 
 @pytest.mark.parametrize(
