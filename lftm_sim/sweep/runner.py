@@ -168,7 +168,8 @@ def _outcome(future, item, alone, pool, inflight, suspects) -> ChunkResult | Non
     try:
         return future.result()
     except BrokenProcessPool:
-        if alone:  # it kills a worker even on its own: record it, go on
+        if alone:  # it kills a worker even on its own: record it, renew the pool, go on
+            pool.replace()
             return _all_failed(chunk, write, "worker process died while running this chunk")
         suspects.append(item)
         for other, (other_item, _) in list(inflight.items()):
