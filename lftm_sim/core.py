@@ -32,6 +32,7 @@ from .assemble import build, stack
 from .graph import PeerMatrix
 from .ranking import GAP_QUANTILES, Ranking, rank
 from .runspec import RunSpec
+from .stationary import stationary_start
 
 #: The increments of step stage 4, in the order of docs/ODD.md §3 (state, districts, schools).
 RULES = (
@@ -40,6 +41,7 @@ RULES = (
     dynamics.autonomy,
     dynamics.lateral_learning,
     dynamics.innovation,
+    dynamics.practice_worth,
     dynamics.sustainability,
     dynamics.wellbeing,
 )
@@ -53,6 +55,7 @@ BOUNDED_AXES = {
     "middle_capacity": "middle",
     "middle_coherence": "middle",
     "peer_trust": "tie",
+    "worth": "school",
 }
 
 
@@ -80,6 +83,9 @@ class Core:
         mechanisms = {spec.mechanisms for spec in specs}
         if len(mechanisms) != 1:
             raise ValueError("the runs of one core share their mechanism parameters")
+        spin_up = {spec.settings["spin_up_years"] for spec in specs}
+        if len(spin_up) != 1:
+            raise ValueError("the runs of one core share their spin-up (spin_up_years)")
         self.mechanisms = specs[0].mechanisms
         self.specs, self.rngs = list(specs), list(rngs)
         self.runs = len(specs)
@@ -103,6 +109,8 @@ class Core:
         self.strategies = [spec.timeline.phases[0].strategy for spec in specs]
         self._views: dict = {}
         self._ranking: Ranking | None = None
+        if spin_up.pop() > 0:  # docs/ODD.md §5.4: start at baseline's stationary state
+            stationary_start(self, specs[0].settings["spin_up_years"])
 
     # --- per-run helpers --------------------------------------------------------------
 
@@ -210,6 +218,8 @@ class Core:
             live_ties,
             standing,
             lift,
+            self.mechanisms,
+            (top.peer_u, top.peer_v),
         )
         return cx, live
 
