@@ -154,6 +154,10 @@ class Core:
         """One term for every run: the stages of docs/ODD.md §3, in order."""
         self.steps += 1
         self.switch_phase((self.steps - 1) * dynamics.TERM)
+        self.advance()
+
+    def advance(self) -> None:
+        """Stages 2-7 under the levers in force (the stationary start runs these alone)."""
         cx, live = self.shared_context()
         join_draws, noise_draws = self.draws()
         totals, new_p, joins = self.increments(cx, join_draws, noise_draws)

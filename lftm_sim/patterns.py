@@ -32,8 +32,6 @@ EMERGENT = "emergent"
 ENCODED = "encoded hypothesis"
 #: Bootstrap resamples for ratio intervals.
 BOOTSTRAP = 2000
-#: Reporter columns compared when asking whether a knock-out made two runs identical.
-COMPARED = ("mean_capacity", "mean_performance", "gap", "mean_commitment", "mean_innovation")
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,9 @@ class PatternResult:
 class Pattern:
     """A claim, the runs it needs (name -> model keywords) and how to judge them.
 
-    `compared` names the two runs whose difference is the claim: a knock-out must not
-    make them identical (that would remove the comparison, not a mechanism).
+    `compared` names the two runs whose difference is the claim and `judged` the reporters
+    the effect is computed from: a knock-out must not make those runs identical in those
+    reporters (that would remove the comparison, not a mechanism).
     `knockout` is empty when no mechanism can be removed without removing the
     comparison itself; `carrier` says what carries the pattern and why it has its kind.
     """
@@ -102,6 +101,7 @@ class Pattern:
     threshold: str
     min_effect: float
     compared: tuple[str, str]
+    judged: tuple[str, ...]
     carrier: str
     knockout: dict[str, float] = field(default_factory=dict)
 
@@ -257,11 +257,15 @@ def check_patterns(
     return [verdicts[c] for c in codes]
 
 
-def identical_runs(frame: pd.DataFrame, a: str, b: str) -> bool:
-    """Whether runs `a` and `b` have bit-identical series (a knock-out that removed the
-    comparison rather than a mechanism)."""
-    x = frame[frame["variant"] == a][list(COMPARED)].to_numpy()
-    y = frame[frame["variant"] == b][list(COMPARED)].to_numpy()
+def identical_runs(frame: pd.DataFrame, a: str, b: str, columns: tuple[str, ...]) -> bool:
+    """Whether runs `a` and `b` have bit-identical series in any of `columns` (a knock-out
+    that removed the comparison rather than a mechanism)."""
+    return any(_same(frame, a, b, column) for column in columns)
+
+
+def _same(frame: pd.DataFrame, a: str, b: str, column: str) -> bool:
+    x = frame[frame["variant"] == a][column].to_numpy()
+    y = frame[frame["variant"] == b][column].to_numpy()
     return x.shape == y.shape and bool(np.array_equal(x, y))
 
 

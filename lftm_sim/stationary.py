@@ -82,12 +82,7 @@ def stationary_start(core: Core, years: float) -> None:
     core._views = core._lever_views()
     _relax(core)
     for _ in range(int(round(years / dynamics.TERM))):
-        cx, live = core.shared_context()
-        join_draws, noise_draws = core.draws()
-        totals, new_p, joins = core.increments(cx, join_draws, noise_draws)
-        core.write(totals, new_p, live)
-        core.joins(joins)
-        core.measure()
+        core.advance()
     core.strategies, core.phases, core._views, core.steps = first, [None] * core.runs, {}, 0
 
 

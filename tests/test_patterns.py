@@ -30,6 +30,7 @@ def test_every_pattern_is_labelled_and_argued():
         assert p.carrier, code
         assert p.min_effect in MIN_EFFECTS.values() or code == "P4d", code
         assert len(p.compared) == 2 and set(p.compared) <= set(p.variants), code
+        assert p.judged, code
 
 
 def test_compound_claims_are_split_into_parts():
@@ -92,7 +93,22 @@ def test_no_knockout_makes_the_compared_runs_identical(knocked_out_runs):
     for items, codes in groups.items():
         for code in codes:
             a, b = PATTERNS[code].compared
-            assert not identical_runs(frames[items], a, b), (code, dict(items))
+            assert not identical_runs(frames[items], a, b, PATTERNS[code].judged), (
+                code,
+                dict(items),
+            )
+
+
+def test_removing_the_only_channel_of_p6b_would_remove_its_comparison():
+    """Negative control, and why P6b has no knock-out: with trust starting at baseline's 0,
+    commitment reaches performance only through anchoring, so `embedding` = 0 makes the
+    imposed and co-designed runs identical in mean p (and the check above sees it)."""
+    p6b = PATTERNS["P6b"]
+    frame = run_group(
+        ["P6b"], PatternConfig(n_schools=120, n_districts=3, replicates=2), (("embedding", 0.0),)
+    )
+    assert identical_runs(frame, *p6b.compared, p6b.judged)
+    assert not identical_runs(frame, *p6b.compared, ("mean_commitment",))
 
 
 def test_identical_runs_are_detected():
@@ -103,9 +119,10 @@ def test_identical_runs_are_detected():
             **{c: [0.1, 0.1] for c in ("mean_commitment", "mean_innovation")},
         }
     )
-    assert identical_runs(f, "a", "b")
+    assert identical_runs(f, "a", "b", ("gap",))
     f.loc[1, "gap"] = 0.5000001
-    assert not identical_runs(f, "a", "b")
+    assert not identical_runs(f, "a", "b", ("gap",))
+    assert identical_runs(f, "a", "b", ("gap", "mean_capacity"))
 
 
 def test_patterns_without_a_knockout_say_why():
