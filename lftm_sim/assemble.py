@@ -64,8 +64,10 @@ def initial_state(top: Topology, rng: np.random.Generator, spec: RunSpec) -> dyn
     n_middle = D if D else top.n_networks
     middle_capacity = rng.beta(3, 7, n_middle)
     middle_coherence = rng.beta(3, 7, n_middle)
+    network_draw = rng.standard_normal(top.n_networks)  # 7.12, drawn whatever the spread
+    worth = np.full(S, 1 - mp.bad_idea_share)  # unsorted ideas (7.13)
     span = mp.performance_ceiling - mp.performance_floor
-    skill = (1 - mp.innovation_weight) * capacity + mp.innovation_weight * innovation
+    skill = (1 - mp.innovation_weight) * capacity + mp.innovation_weight * innovation * worth
     performance = (mp.performance_floor + span * skill) * (1 - mp.need_penalty * need)
     home = top.school_district if D else top.school_network
     return dynamics.SystemState(
@@ -82,6 +84,8 @@ def initial_state(top: Topology, rng: np.random.Generator, spec: RunSpec) -> dyn
         middle_coherence=middle_coherence,
         peer_trust=peer_trust,
         middle_trust=middle_trust,
+        quality_draw=network_draw[top.school_network],
+        worth=worth,
         lift=0.0,
         confidence=0.5,
     )

@@ -34,6 +34,7 @@ from .costs import realise
 from .graph import PeerMatrix
 from .ranking import Blocks, Ranking
 from .runspec import RunSpec
+from .stationary import stationary_start
 
 #: The increments of step stage 4, in the order of docs/ODD.md §3 (state, districts, schools).
 RULES = (
@@ -42,6 +43,7 @@ RULES = (
     dynamics.autonomy,
     dynamics.lateral_learning,
     dynamics.innovation,
+    dynamics.practice_worth,
     dynamics.sustainability,
     dynamics.wellbeing,
 )
@@ -55,6 +57,7 @@ BOUNDED_AXES = {
     "middle_capacity": "middle",
     "middle_coherence": "middle",
     "peer_trust": "tie",
+    "worth": "school",
 }
 
 
@@ -101,6 +104,9 @@ class Core:
         mechanisms = {spec.mechanisms for spec in specs}
         if len(mechanisms) != 1:
             raise ValueError("the runs of one core share their mechanism parameters")
+        spin_up = {spec.settings["spin_up_years"] for spec in specs}
+        if len(spin_up) != 1:
+            raise ValueError("the runs of one core share their spin-up (spin_up_years)")
         self.mechanisms = specs[0].mechanisms
         self.specs, self.rngs = list(specs), list(rngs)
         self.runs = len(specs)
@@ -132,6 +138,8 @@ class Core:
         self._blocks = Blocks(lay.school_start)
         self._ranking: Ranking | None = None
         self._ties_changed()
+        if spin_up.pop() > 0:  # docs/ODD.md §5.4: start at baseline's stationary state
+            stationary_start(self, specs[0].settings["spin_up_years"])
 
     # --- per-run helpers --------------------------------------------------------------
 
@@ -191,6 +199,10 @@ class Core:
         """One term for every run: the stages of docs/ODD.md §3, in order."""
         self.steps += 1
         self.switch_phase((self.steps - 1) * dynamics.TERM)
+        self.advance()
+
+    def advance(self) -> None:
+        """Stages 2-7 under the levers in force (the stationary start runs these alone)."""
         cx, live = self.shared_context()
         join_draws, noise_draws = self.draws()
         totals, new_p, joins = self.increments(cx, join_draws, noise_draws)
@@ -254,6 +266,8 @@ class Core:
             self._live_ties,
             standing,
             lift,
+            self.mechanisms,
+            (self.topology.peer_u, self.topology.peer_v),
         )
         return cx, live
 

@@ -8,7 +8,7 @@ its settings); member k runs with ``np.random.default_rng(seeds[k])``, and its f
 The members are stacked on one engine core (`core.Core`: the same stages and rules as a
 single `SystemModel`), with no Mesa agents and no DataCollector: the reporters are computed
 for all members at once (sums by member, one ranking per member). Members that differ in
-their mechanism parameters go to separate cores.
+their mechanism parameters or their spin-up go to separate cores.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def run_ensemble(
     frames: list[pd.DataFrame | None] = [None] * len(specs)
     groups: dict[Any, list[int]] = {}
     for k, spec in enumerate(specs):
-        groups.setdefault(spec.mechanisms, []).append(k)
+        groups.setdefault((spec.mechanisms, spec.settings["spin_up_years"]), []).append(k)
     for ks in groups.values():
         core = Core([specs[k] for k in ks], [member_rng(seeds[k]) for k in ks])
         for k, frame in zip(ks, run_core(core, steps, names, agents), strict=True):
