@@ -47,6 +47,17 @@ def test_compare_writes_table_figure_and_provenance(tmp_path):
     assert "lateral_rate" in prov["parameters"]["variants"]["top_down"]["mechanisms"]
     assert prov["parameters"]["clip_count"] == 0
     assert "middle_led minus each other variant" in res.stdout
+    # every strategy's spend per school-year and its gain per unit spent (docs/costs.md)
+    from lftm_sim.costs import cost_per_school_year
+    from lftm_sim.strategies import PRESETS
+
+    costs = pd.read_csv(out / "costs.csv").set_index("variant")
+    assert set(costs.index) == {"top_down", "bottom_up", "middle_led"}
+    for name in costs.index:
+        assert costs.loc[name, "spend"] == pytest.approx(cost_per_school_year(PRESETS[name]))
+        gain = costs.loc[name, "gain"]
+        assert costs.loc[name, "gain_per_budget"] == pytest.approx(gain / costs.loc[name, "spend"])
+    assert "gain in mean capacity over baseline" in res.stdout
 
 
 def test_compare_is_reproducible_and_worker_independent(tmp_path):

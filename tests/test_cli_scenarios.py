@@ -32,6 +32,9 @@ def test_run_writes_series_scenario_figure(tmp_path):
     assert (agents["year"] == agents["step"] / 4).all()
     assert set(agents["replicate"]) == {0, 1}
     assert json.loads((out / "provenance.json").read_text())["parameters"]["clip_count"] == 0
+    costs = pd.read_csv(out / "costs.csv")
+    assert len(costs) == 1 and costs["variant"].iloc[0].startswith("Classroom demo")
+    assert costs["spend"].iloc[0] > 0  # top-down then middle-led: both spend the budget
 
 
 def test_run_bad_scenario_is_one_line_exit_2(tmp_path):

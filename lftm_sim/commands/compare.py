@@ -267,14 +267,38 @@ def run(args: argparse.Namespace) -> int:
             variants, args.replicates, run_years, args.seed, args.workers, not args.quiet
         )
         summary = _write(tmp, frame, at, reference, scenarios, args, resolved, run_years)
+        costs = _costs(tmp, frame, variants, run_years)
     if not args.quiet:
         _print_table(summary, reference, args.replicates)
+        _print_costs(costs)
         files = ", ".join(str(args.out / f) for f in OUTPUT_FILES)
         print(f"\nwrote {files}")
     return 0
 
 
-OUTPUT_FILES = ("compare.csv", "compare.png", "runs.csv", "provenance.json")
+OUTPUT_FILES = ("compare.csv", "costs.csv", "compare.png", "runs.csv", "provenance.json")
+
+
+def _costs(tmp, frame, variants: dict, run_years: float):
+    """costs.csv: each variant's spend per school-year (docs/costs.md) and, where a
+    baseline ran, its gain in mean capacity over baseline and the gain per unit spent."""
+    from ..costs import cost_table, gain_table
+
+    if "baseline" in variants:
+        costs = gain_table(frame, variants, year=run_years)
+    else:
+        costs = cost_table(variants, run_years)
+    costs.to_csv(tmp / "costs.csv", index=False)
+    return costs
+
+
+def _print_costs(costs) -> None:
+    print("\nSpend per school-year (reference budgets, docs/costs.md)", end="")
+    if "gain" in costs:
+        print("; gain in mean capacity over baseline, and per unit spent")
+    else:
+        print()
+    print(costs.to_string(index=False, float_format="%.3f"))
 
 
 def _write(tmp, frame, at, reference, scenarios, args, resolved, run_years):

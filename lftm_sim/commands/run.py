@@ -9,7 +9,14 @@ from pathlib import Path
 from ..errors import InputError
 from .common import add_common, add_workers, int_in
 
-OUTPUT_FILES = ("series.csv", "series.parquet", "scenario.toml", "run.png", "provenance.json")
+OUTPUT_FILES = (
+    "series.csv",
+    "series.parquet",
+    "costs.csv",
+    "scenario.toml",
+    "run.png",
+    "provenance.json",
+)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -72,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{sc.name}, {sc.start_year:g}-{sc.end_year:g}: mean performance "
             f"{last['mean_performance'].mean():.3f}, gap {last['gap'].mean():.3f}, "
-            f"mean capacity {last['mean_capacity'].mean():.3f}"
+            f"mean capacity {last['mean_capacity'].mean():.3f}; spend "
+            f"{_spend(sc):.3f} reference budgets per school-year (docs/costs.md)"
         )
         files = ", ".join(OUTPUT_FILES + (("agents.parquet",) if agents is not None else ()))
         print(f"wrote {out}/: {files}")
@@ -127,6 +135,18 @@ def _agent_frame(model, agent_type, start_year: float):
     return df
 
 
+def _cost_frame(sc):
+    """The scenario's spend per school-year over its phases (a run has no baseline, so
+    no gain per unit spent: `lftm compare` gives that)."""
+    from ..costs import cost_table
+
+    return cost_table({sc.name: sc.model_kwargs()}, sc.years)
+
+
+def _spend(sc) -> float:
+    return float(_cost_frame(sc)["spend"].iloc[0])
+
+
 def _write(tmp, sc, frame, agents, seed: int, args, resolved) -> None:
     from ..plots import scenario_figure
     from ..provenance import write_provenance
@@ -137,6 +157,7 @@ def _write(tmp, sc, frame, agents, seed: int, args, resolved) -> None:
     if agents is not None:
         agents.to_parquet(tmp / "agents.parquet", index=False)
     (tmp / "scenario.toml").write_text(sc.to_toml(), encoding="utf-8")
+    _cost_frame(sc).to_csv(tmp / "costs.csv", index=False)
     headless_figures()
     scenario_figure(frame, sc).savefig(tmp / "run.png", dpi=120)
     parameters = {
