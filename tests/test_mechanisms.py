@@ -75,9 +75,7 @@ def test_sorting_needs_reining_in_and_transparency_and_pays_in_performance():
     # transparency is priced: with the money left over unspent (no middle investment),
     # the two runs differ only in the sorting, not in what reaches the middle
     sorted_worth, sorted_p = run_worth(reining_in=1.0, transparency=1.0, middle_investment=0.0)
-    unsorted_worth, unsorted_p = run_worth(
-        reining_in=1.0, transparency=0.0, middle_investment=0.0
-    )
+    unsorted_worth, unsorted_p = run_worth(reining_in=1.0, transparency=0.0, middle_investment=0.0)
     assert sorted_worth > unsorted_worth + 0.2
     assert sorted_p > unsorted_p
     assert unsorted_worth == pytest.approx(1 - Mechanisms().bad_idea_share, abs=0.02)

@@ -6,7 +6,6 @@ bad-flag contract. The full run (64 points, 20 replicates) writes docs/validatio
 from __future__ import annotations
 
 import argparse
-import re
 
 import pytest
 
