@@ -1,0 +1,157 @@
+"""The dashboard's figures (matplotlib), built once per model and updated in place.
+
+Building axes and laying out text costs far more than drawing a few lines, so each figure
+is built (and laid out) once for a SideBySide model; `update(model)` then only moves data:
+line coordinates, box ends, dot colours. Nothing global is drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from ..plots import LABELS, colour_of
+from .model import METRICS, STEPS_PER_YEAR, SideBySide
+
+CAPACITY_MAP = "viridis"  # perceptually uniform and colour-blind safe
+DPI = 80
+
+
+def colours(model: SideBySide) -> dict[str, str]:
+    """One colour per panel: the plotting module's colour for each strategy."""
+    return {p.name: colour_of(p.name, i) for i, p in enumerate(model.panels)}
+
+
+def _short(label: str) -> str:
+    return label.split(",")[0]
+
+
+def _freeze(fig: Figure) -> Figure:
+    """Lay the figure out once (constrained layout), then keep that layout for every frame."""
+    FigureCanvasAgg(fig).draw()
+    fig.set_layout_engine("none")
+    return fig
+
+
+class SeriesFigure:
+    """Mean capacity, mean performance and the gap over time, one line per strategy."""
+
+    def __init__(self, model: SideBySide):
+        colour = colours(model)
+        self.fig = Figure(figsize=(12, 3.4), dpi=DPI, layout="constrained")
+        self.axes = list(self.fig.subplots(1, len(METRICS)))
+        self.lines = {}
+        for ax, metric in zip(self.axes, METRICS, strict=True):
+            for panel in model.panels:
+                (self.lines[metric, panel.name],) = ax.plot(
+                    [], [], color=colour[panel.name], lw=2.2, label=panel.label
+                )
+            if model.stop_year:
+                ax.axvline(model.start_year + model.stop_year, color="0.4", ls="--", lw=1)
+            ax.set_xlim(model.start_year, model.start_year + model.years)
+            ax.set_title(LABELS.get(metric, metric))
+            ax.set_xlabel("Year" if model.calendar else "Years since the start")
+            ax.grid(alpha=0.3)
+        self.fig.legend(
+            handles=self.axes[0].lines[: len(model.panels)],
+            loc="outside lower center",
+            ncols=min(len(model.panels), 4),
+            frameon=False,
+        )
+        self.update(model)
+        _freeze(self.fig)
+
+    def update(self, model: SideBySide) -> Figure:
+        """Move the lines to the series so far."""
+        for panel in model.panels:
+            df = panel.model.datacollector.get_model_vars_dataframe()
+            years = model.start_year + np.arange(len(df)) / STEPS_PER_YEAR
+            for metric in METRICS:
+                self.lines[metric, panel.name].set_data(years, df[metric].to_numpy())
+        for ax in self.axes:
+            ax.relim()
+            ax.autoscale_view(scalex=False)
+        return self.fig
+
+
+class DistributionFigure:
+    """School performance now, one bar per strategy: P25-P75 thick, P10-P90 thin (the gap),
+    the median as a white tick."""
+
+    def __init__(self, model: SideBySide):
+        colour = colours(model)
+        n = len(model.panels)
+        self.fig = Figure(figsize=(4.4, 1.3 + 0.6 * n), dpi=DPI, layout="constrained")
+        ax = self.fig.subplots()
+        self.parts = []
+        for row, panel in enumerate(model.panels):
+            y = n - 1 - row
+            whisker = ax.plot([], [], color=colour[panel.name], lw=2, solid_capstyle="butt")[0]
+            box = ax.plot([], [], color=colour[panel.name], lw=14, solid_capstyle="butt")[0]
+            median = ax.plot([], [], "|", color="white", ms=14, mew=2.5)[0]
+            self.parts.append((y, whisker, box, median))
+        ax.set_yticks(range(n), [_short(p.label) for p in model.panels][::-1])
+        ax.set_ylim(-0.6, n - 0.4)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("School performance\n(thin bar: P10 to P90, the gap)")
+        ax.set_title("How far apart the schools are")
+        ax.grid(alpha=0.3, axis="x")
+        self.update(model)
+        _freeze(self.fig)
+
+    def update(self, model: SideBySide) -> Figure:
+        """Move the bars to the schools' performance now."""
+        for (y, whisker, box, median), panel in zip(self.parts, model.panels, strict=True):
+            p10, p25, p50, p75, p90 = np.percentile(
+                panel.model.state.performance, [10, 25, 50, 75, 90]
+            )
+            whisker.set_data([p10, p90], [y, y])
+            box.set_data([p25, p75], [y, y])
+            median.set_data([p50], [y])
+        return self.fig
+
+
+class NetworkFigure:
+    """Each panel's school network, schools coloured by capacity, on the shared layout;
+    grey lines are the peer ties in use (both schools taking part in their network)."""
+
+    def __init__(self, model: SideBySide):
+        n = len(model.panels)
+        cols = min(n, 4)
+        rows = -(-n // cols)
+        self.fig = Figure(
+            figsize=(2.6 * cols + 0.9, 2.7 * rows + 0.4), dpi=DPI, layout="constrained"
+        )
+        axes = np.atleast_1d(self.fig.subplots(rows, cols)).ravel()
+        xy = model.positions
+        size = float(np.clip(10_000 / len(xy), 1, 40))
+        self.parts = []
+        for ax, panel in zip(axes, model.panels, strict=False):
+            ties = LineCollection([], colors="0.55", linewidths=0.3, alpha=0.5)
+            ax.add_collection(ties)
+            dots = ax.scatter(
+                xy[:, 0], xy[:, 1], c=np.zeros(len(xy)), s=size, cmap=CAPACITY_MAP,
+                vmin=0, vmax=1, lw=0,
+            )  # fmt: skip
+            title = ax.set_title("\n")
+            ax.set_aspect("equal")
+            ax.set_axis_off()
+            self.parts.append((ties, dots, title))
+        for ax in axes[n:]:
+            ax.set_axis_off()
+        self.fig.colorbar(self.parts[0][1], ax=list(axes[:n]), shrink=0.8, label="school capacity")
+        self.update(model)
+        _freeze(self.fig)
+
+    def update(self, model: SideBySide) -> Figure:
+        """Recolour the schools and redraw the ties in use."""
+        xy = model.positions
+        for (ties, dots, title), panel in zip(self.parts, model.panels, strict=True):
+            st, top = panel.model.state, panel.model.topology
+            live = st.active[top.peer_u] & st.active[top.peer_v]
+            ties.set_segments(np.stack([xy[top.peer_u[live]], xy[top.peer_v[live]]], axis=1))
+            dots.set_array(st.capacity)
+            title.set_text(f"{_short(panel.label)}\nmean capacity {st.capacity.mean():.2f}")
+        return self.fig
