@@ -30,7 +30,9 @@ def Dashboard(
     current controls); a value the model refuses leaves the run as it was and says why.
     Like SolaraViz, it takes a reactive model to drive (else it builds its own).
     """
-    start = solara.use_memo(lambda: initial_params(scenario_file), [scenario_file])
+    start = solara.use_memo(
+        lambda: model.value.controls if model is not None else initial_params(scenario_file), []
+    )
     params = solara.use_reactive(start)
     built = solara.use_memo(lambda: None if model is not None else SideBySide(**start), [])
     model = solara.use_reactive(model if model is not None else built)
@@ -52,8 +54,9 @@ def Dashboard(
     with solara.AppBar():
         solara.AppBarTitle("lftm-sim: strategies side by side")
     with solara.Sidebar():
-        if error.value:
-            solara.Error(error.value)
+        with solara.Column():  # always there, so the controls below keep their widgets
+            if error.value:
+                solara.Error(error.value)
         Controls(model, params, on_change, play_interval, render_interval)
     Main(model.value)
 

@@ -81,6 +81,7 @@ class SideBySide(mesa.Model):
         seed: int | str = 0,
         scenario_file: str | None = None,
     ):
+        self.controls = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         seed = _seed(seed)
         super().__init__(rng=seed)
         self.seed = seed
