@@ -116,7 +116,10 @@ def test_lever_costs_without_and_with_the_cost_model(monkeypatch):
     monkeypatch.setitem(sys.modules, "lftm_sim.costs", None)  # no cost model installed
     lines = {c.lever: c for c in lever_costs(before, after, budget=2.0)}
     assert set(lines) == {"pressure", "middle_investment"}
-    assert lines["middle_investment"].added is None and "1.20 budgets" in lines["middle_investment"].text
+    assert (
+        lines["middle_investment"].added is None
+        and "1.20 budgets" in lines["middle_investment"].text
+    )
     assert "not priced" in lines["pressure"].text
     fake = types.ModuleType("lftm_sim.costs")
     fake.activity_cost = lambda s: 2 * s.pressure  # a stand-in price: 2 budgets per unit
@@ -181,9 +184,7 @@ def page():
     from lftm_sim.dashboard.app import Dashboard
 
     model = solara.reactive(SideBySide(**SMALL))
-    _, rc = solara.render(
-        solara.AppLayout(children=[Dashboard(model=model)]), handle_error=False
-    )
+    _, rc = solara.render(solara.AppLayout(children=[Dashboard(model=model)]), handle_error=False)
     yield model, rc
     rc.close()
 
@@ -198,8 +199,17 @@ def test_page_has_the_controls(page):
     _, rc = page
     labels = {w.label for w in rc.find(v.Checkbox).widgets}
     assert {"top-down", "bottom-up", "baseline (business as usual)"} <= labels
-    for label in ("Schools", "Districts", "Budget", "Pressure", "Middle investment",
-                  "Lateral learning", "Network quality", "School autonomy", "Stop the"):
+    for label in (
+        "Schools",
+        "Districts",
+        "Budget",
+        "Pressure",
+        "Middle investment",
+        "Lateral learning",
+        "Network quality",
+        "School autonomy",
+        "Stop the",
+    ):
         _slider(rc, label)  # fmt: skip
     for button in ("Step", "Reset", "▶"):
         rc.find(v.Btn, children=[button]).assert_single()

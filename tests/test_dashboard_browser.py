@@ -20,7 +20,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no /usr/bin/chromium (make test installs it as root)", allow_module_level=True)
 
-from lftm_sim.dashboard.served import FRAME_COUNTER, is_local, served  # noqa: E402
+from lftm_sim.dashboard.served import is_local, served  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts"
 PLOTS = "img"  # matplotlib figures arrive as images
@@ -70,7 +70,6 @@ def test_dashboard_in_a_real_browser(browser):
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         page.on("websocket", lambda ws: requests.append(ws.url))
-        page.add_init_script(FRAME_COUNTER)
         page.goto(url)
         page.wait_for_selector("text=STEP", timeout=60_000)
         page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=60_000)

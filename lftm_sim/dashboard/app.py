@@ -10,10 +10,10 @@ import os
 
 import solara
 
-from lftm_sim.errors import InputError
 from lftm_sim.dashboard.components import Controls, Main
 from lftm_sim.dashboard.controls import changed, initial_params
 from lftm_sim.dashboard.model import SideBySide
+from lftm_sim.errors import InputError
 
 SCENARIO_ENV = "LFTM_DASHBOARD_SCENARIO"
 PLAY_INTERVAL_MS = 100
@@ -21,9 +21,7 @@ TERMS_PER_FRAME = 2
 
 
 @solara.component
-def Dashboard(
-    scenario_file: str | None = None, model: solara.Reactive[SideBySide] | None = None
-):
+def Dashboard(scenario_file: str | None = None, model: solara.Reactive[SideBySide] | None = None):
     """Strategies side by side: controls in the sidebar, plots in the body.
 
     Changing a control rebuilds the model at year 0 (Mesa's Reset does the same with the

@@ -35,9 +35,7 @@ def add_parser(subparsers) -> None:
         "same system and seed, stepped together, with live plots and the main levers. Works "
         "offline. Needs the viz extra: " + GET_VIZ + ".",
     )
-    p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
-    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument(
         "--port",
         type=int,

@@ -21,15 +21,13 @@ from .levers import lever_costs
 from .model import STEPS_PER_YEAR, SideBySide
 
 NETWORK_EVERY = 4  # terms between redraws of the network figure (one school year)
-PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast to encode
 
 
 def _plot(model: SideBySide, kind: type, key: int) -> None:
-    """A live figure: built once per model, its data updated (and PNG re-encoded) only when
-    `key` changes."""
+    """A live figure: built once per model, a new frame drawn only when `key` changes."""
     live = solara.use_memo(lambda: kind(model), [id(model)])
-    fig = solara.use_memo(lambda: live.update(model), [id(model), key])
-    solara.FigureMatplotlib(fig, dependencies=[id(model), key], **PNG)
+    png = solara.use_memo(lambda: live.png(model), [id(model), key])
+    solara.Image(png)
 
 
 @solara.component

@@ -95,11 +95,21 @@ def system_inputs(params: dict[str, Any]) -> dict[str, dict]:
         schools, districts = SETTINGS["n_schools"], SETTINGS["n_districts"]
         hi = min(schools.hi, LIVE_MAX_SCHOOLS)
         inputs["n_schools"] = _slider(
-            "Schools", params["n_schools"], max(schools.lo, SCHOOL_STEP), hi, SCHOOL_STEP, "SliderInt"
+            "Schools",
+            params["n_schools"],
+            max(schools.lo, SCHOOL_STEP),
+            hi,
+            SCHOOL_STEP,
+            "SliderInt",
         )
         hi = min(districts.hi, MAX_LIVE_DISTRICTS, params["n_schools"])
         inputs["n_districts"] = _slider(
-            "Districts (0 = no middle tier)", params["n_districts"], districts.lo, hi, 1, "SliderInt"
+            "Districts (0 = no middle tier)",
+            params["n_districts"],
+            districts.lo,
+            hi,
+            1,
+            "SliderInt",
         )
     budget = SETTINGS["budget"]
     inputs["budget"] = _slider(

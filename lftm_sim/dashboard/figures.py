@@ -1,16 +1,21 @@
 """The dashboard's figures (matplotlib), built once per model and updated in place.
 
 Building axes and laying out text costs far more than drawing a few lines, so each figure
-is built (and laid out) once for a SideBySide model; `update(model)` then only moves data:
-line coordinates, box ends, dot colours. Nothing global is drawn.
+is built (and laid out) once for a SideBySide model. A frame then only moves data (line
+coordinates, bar ends, dot colours) and draws those artists over a saved background of
+the static parts (axes, ticks, labels): matplotlib's blitting. The background is drawn again
+only when an axis has to grow to keep the data in view. Nothing global is drawn.
 """
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from PIL import Image
 
 from ..plots import LABELS, colour_of
 from .model import METRICS, STEPS_PER_YEAR, SideBySide
@@ -28,14 +33,66 @@ def _short(label: str) -> str:
     return label.split(",")[0]
 
 
-def _freeze(fig: Figure) -> Figure:
-    """Lay the figure out once (constrained layout), then keep that layout for every frame."""
-    FigureCanvasAgg(fig).draw()
-    fig.set_layout_engine("none")
-    return fig
+class LiveFigure:
+    """A figure whose `dynamic` artists change each frame over a static background.
+
+    Subclasses build `fig` and the artists, then call `_start(model)`; `move(model)` sets
+    the new data and returns True when the static part must be drawn again.
+    """
+
+    fig: Figure
+    dynamic: list
+
+    def _start(self, model: SideBySide) -> None:
+        for artist in self.dynamic:
+            artist.set_animated(True)  # left out of the background
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.move(model)
+        self.canvas.draw()  # lays the figure out once (constrained layout) ...
+        self.fig.set_layout_engine("none")  # ... and keeps that layout for every frame
+        self.background = None
+
+    def move(self, model: SideBySide) -> bool:
+        raise NotImplementedError
+
+    def update(self, model: SideBySide) -> Figure:
+        """Move the data to the model's state now (the figure, for savefig)."""
+        self.move(model)
+        for artist in self.dynamic:
+            artist.set_animated(False)
+        self.background = None
+        return self.fig
+
+    def png(self, model: SideBySide) -> bytes:
+        """This frame as PNG bytes: the saved background and the dynamic artists over it."""
+        for artist in self.dynamic:
+            artist.set_animated(True)
+        if self.move(model) or self.background is None:
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self.background)
+        for artist in self.dynamic:
+            self.fig.draw_artist(artist)
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
+        out = io.BytesIO()
+        image.save(out, format="png", compress_level=1)
+        return out.getvalue()
 
 
-class SeriesFigure:
+def _grow(limits: tuple[float, float] | None, values: np.ndarray) -> tuple[float, float]:
+    """y limits that hold `limits` and `values`, widened by a margin when they must grow."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if limits is not None and limits[0] <= lo and hi <= limits[1]:
+        return limits
+    margin = 0.25 * max(hi - lo, 0.04)  # generous, so the axis seldom has to grow
+    if limits is None:
+        return lo - margin, hi + margin
+    return min(limits[0], lo - margin), max(limits[1], hi + margin)
+
+
+class SeriesFigure(LiveFigure):
     """Mean capacity, mean performance and the gap over time, one line per strategy."""
 
     def __init__(self, model: SideBySide):
@@ -60,23 +117,27 @@ class SeriesFigure:
             ncols=min(len(model.panels), 4),
             frameon=False,
         )
-        self.update(model)
-        _freeze(self.fig)
+        self.dynamic = list(self.lines.values())
+        self._start(model)
 
-    def update(self, model: SideBySide) -> Figure:
-        """Move the lines to the series so far."""
-        for panel in model.panels:
-            df = panel.model.datacollector.get_model_vars_dataframe()
-            years = model.start_year + np.arange(len(df)) / STEPS_PER_YEAR
-            for metric in METRICS:
-                self.lines[metric, panel.name].set_data(years, df[metric].to_numpy())
-        for ax in self.axes:
-            ax.relim()
-            ax.autoscale_view(scalex=False)
-        return self.fig
+    def move(self, model: SideBySide) -> bool:
+        """Move the lines to the series so far; True if an axis had to grow."""
+        grew = False
+        reporters = {p.name: p.model.datacollector.model_vars for p in model.panels}
+        for ax, metric in zip(self.axes, METRICS, strict=True):
+            limits = None if ax.get_autoscaley_on() else ax.get_ylim()
+            for name, columns in reporters.items():
+                values = np.asarray(columns[metric], dtype=float)
+                years = model.start_year + np.arange(len(values)) / STEPS_PER_YEAR
+                self.lines[metric, name].set_data(years, values)
+                limits = _grow(limits, values)
+            if limits != ax.get_ylim() or ax.get_autoscaley_on():
+                ax.set_ylim(limits)  # also ends autoscaling: the axis only grows
+                grew = True
+        return grew
 
 
-class DistributionFigure:
+class DistributionFigure(LiveFigure):
     """School performance now, one bar per strategy: P25-P75 thick, P10-P90 thin (the gap),
     the median as a white tick."""
 
@@ -98,11 +159,11 @@ class DistributionFigure:
         ax.set_xlabel("School performance\n(thin bar: P10 to P90, the gap)")
         ax.set_title("How far apart the schools are")
         ax.grid(alpha=0.3, axis="x")
-        self.update(model)
-        _freeze(self.fig)
+        self.dynamic = [artist for part in self.parts for artist in part[1:]]
+        self._start(model)
 
-    def update(self, model: SideBySide) -> Figure:
-        """Move the bars to the schools' performance now."""
+    def move(self, model: SideBySide) -> bool:
+        """Move the bars to the schools' performance now (the axis is fixed: [0, 1])."""
         for (y, whisker, box, median), panel in zip(self.parts, model.panels, strict=True):
             p10, p25, p50, p75, p90 = np.percentile(
                 panel.model.state.performance, [10, 25, 50, 75, 90]
@@ -110,10 +171,10 @@ class DistributionFigure:
             whisker.set_data([p10, p90], [y, y])
             box.set_data([p25, p75], [y, y])
             median.set_data([p50], [y])
-        return self.fig
+        return False
 
 
-class NetworkFigure:
+class NetworkFigure(LiveFigure):
     """Each panel's school network, schools coloured by capacity, on the shared layout;
     grey lines are the peer ties in use (both schools taking part in their network)."""
 
@@ -129,7 +190,7 @@ class NetworkFigure:
         size = float(np.clip(10_000 / len(xy), 1, 40))
         self.parts = []
         for ax, panel in zip(axes, model.panels, strict=False):
-            ties = LineCollection([], colors="0.55", linewidths=0.3, alpha=0.5)
+            ties = LineCollection([], colors="0.45", linewidths=0.5, alpha=0.6)
             ax.add_collection(ties)
             dots = ax.scatter(
                 xy[:, 0], xy[:, 1], c=np.zeros(len(xy)), s=size, cmap=CAPACITY_MAP,
@@ -142,16 +203,18 @@ class NetworkFigure:
         for ax in axes[n:]:
             ax.set_axis_off()
         self.fig.colorbar(self.parts[0][1], ax=list(axes[:n]), shrink=0.8, label="school capacity")
-        self.update(model)
-        _freeze(self.fig)
+        self.dynamic = [artist for part in self.parts for artist in part]
+        self._start(model)
 
-    def update(self, model: SideBySide) -> Figure:
-        """Recolour the schools and redraw the ties in use."""
+    def move(self, model: SideBySide) -> bool:
+        """Recolour the schools and redraw the ties in use (the layout never moves)."""
         xy = model.positions
         for (ties, dots, title), panel in zip(self.parts, model.panels, strict=True):
             st, top = panel.model.state, panel.model.topology
             live = st.active[top.peer_u] & st.active[top.peer_v]
-            ties.set_segments(np.stack([xy[top.peer_u[live]], xy[top.peer_v[live]]], axis=1))
+            if not np.array_equal(live, getattr(ties, "live", None)):  # ties seldom change
+                ties.set_segments(np.stack([xy[top.peer_u[live]], xy[top.peer_v[live]]], axis=1))
+                ties.live = live
             dots.set_array(st.capacity)
             title.set_text(f"{_short(panel.label)}\nmean capacity {st.capacity.mean():.2f}")
-        return self.fig
+        return False

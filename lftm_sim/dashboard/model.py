@@ -142,8 +142,7 @@ class SideBySide(mesa.Model):
             districts = SETTINGS["n_districts"].check(n_districts, key="districts")
             if districts > schools:
                 raise InputError(
-                    f"districts must be at most the number of schools ({schools}), "
-                    f"got {districts}"
+                    f"districts must be at most the number of schools ({schools}), got {districts}"
                 )
             system.update(n_schools=schools, n_districts=districts)
         system["budget"] = SETTINGS["budget"].check(budget, key="budget")

@@ -1,8 +1,8 @@
 """Run the dashboard in the background and talk to it from a browser (tests, benchmarks).
 
 `served()` starts `lftm dashboard --port 0` in its own process group and yields the address
-it prints; leaving the block stops that group. `FRAME_COUNTER` is JavaScript that records
-the time of every plot image the page receives (one frame = one new image).
+it prints; leaving the block stops that group. `is_local` tells an address on this machine
+from one off it (the page must fetch nothing from off the machine).
 """
 
 from __future__ import annotations
@@ -18,17 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-FRAME_COUNTER = """
-window.__frames = [];
-new MutationObserver((records) => {
-  for (const r of records) {
-    const isImg = r.type === "attributes" ? r.target.tagName === "IMG"
-      : [...r.addedNodes].some((n) => n.tagName === "IMG");
-    if (isImg) window.__frames.push(performance.now());
-  }
-}).observe(document.body, {subtree: true, childList: true, attributes: true,
-                           attributeFilter: ["src"]});
-"""
 LOCAL = re.compile(r"^(data:|blob:|(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?(/|$))")
 
 
