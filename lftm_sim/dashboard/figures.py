@@ -189,7 +189,7 @@ class NetworkFigure(LiveFigure):
         xy = model.positions
         size = float(np.clip(10_000 / len(xy), 1, 40))
         self.parts = []
-        for ax, panel in zip(axes, model.panels, strict=False):
+        for ax in axes[:n]:
             ties = LineCollection([], colors="0.45", linewidths=0.5, alpha=0.6)
             ax.add_collection(ties)
             dots = ax.scatter(
