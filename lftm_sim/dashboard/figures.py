@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ..plots import LABELS, colour_of
+from ..strategies import PRESETS
 from .model import METRICS, STEPS_PER_YEAR, SideBySide
 
 CAPACITY_MAP = "viridis"  # perceptually uniform and colour-blind safe
@@ -25,12 +26,17 @@ DPI = 80
 
 
 def colours(model: SideBySide) -> dict[str, str]:
-    """One colour per panel: the plotting module's colour for each strategy."""
-    return {p.name: colour_of(p.name, i) for i, p in enumerate(model.panels)}
+    """One colour per panel: the plotting module's colour for each strategy (a panel that
+    is no preset, the scenario's, takes the first colour after the presets')."""
+    others = [p.name for p in model.panels if p.name not in PRESETS]
+    return {
+        p.name: colour_of(p.name, others.index(p.name) if p.name in others else i)
+        for i, p in enumerate(model.panels)
+    }
 
 
 def _short(label: str) -> str:
-    return label.split(",")[0]
+    return label.split(", stops")[0]
 
 
 class LiveFigure:
@@ -107,6 +113,8 @@ class SeriesFigure(LiveFigure):
                 )
             if model.stop_year:
                 ax.axvline(model.start_year + model.stop_year, color="0.4", ls="--", lw=1)
+            for phase in model.scenario_phases[1:] if "scenario" in colour else ():
+                ax.axvline(model.start_year + phase.start, color=colour["scenario"], ls=":")
             ax.set_xlim(model.start_year, model.start_year + model.years)
             ax.set_title(LABELS.get(metric, metric))
             ax.set_xlabel("Year" if model.calendar else "Years since the start")

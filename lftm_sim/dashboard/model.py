@@ -87,6 +87,7 @@ class SideBySide(mesa.Model):
         self.seed = seed
         sc = load_scenario_file(scenario_file) if scenario_file else None
         self.scenario_name = sc.name if sc else None
+        self.scenario_phases = sc.timeline().phases if sc else ()
         self.start_year = float(sc.start_year) if sc else 0.0
         self.calendar = sc is not None
         self.years = float(sc.years) if sc else float(DEFAULT_YEARS)
@@ -178,13 +179,14 @@ class SideBySide(mesa.Model):
             ), "panels must share one system (common random numbers)"
 
     def _label(self, name: str) -> str:
-        if name == SCENARIO_PANEL:
-            return self.scenario_name or SCENARIO_PANEL
+        if name == SCENARIO_PANEL:  # named by its phases: "scenario: top-down > hand-over"
+            text = "scenario: " + " > ".join(p.label for p in self.scenario_phases)
+            return text + (f", stops in year {self.stop_year}" if self.stop_year else "")
         text = name.replace("_", "-")
         if name == self.adjust and self.strategy is not self.preset:
             text += " (adjusted)"
         if self.stop_year and name != "baseline":
-            text += f", stops in year {self.stop_year}"
+            text += f", stops in year {self.stop_year}"  # figures cut labels at ", stops"
         return text
 
     # --- running ---------------------------------------------------------------------
