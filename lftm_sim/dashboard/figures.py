@@ -191,7 +191,7 @@ class NetworkFigure(LiveFigure):
         cols = min(n, 4)
         rows = -(-n // cols)
         self.fig = Figure(
-            figsize=(2.6 * cols + 0.9, 2.7 * rows + 0.4), dpi=DPI, layout="constrained"
+            figsize=(2.4 * cols + 0.9, 2.6 * rows + 0.4), dpi=DPI, layout="constrained"
         )
         axes = np.atleast_1d(self.fig.subplots(rows, cols)).ravel()
         xy = model.positions
