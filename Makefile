@@ -51,6 +51,7 @@ validate: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev browser
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
+	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
 	$(BIN)/python benchmarks/dashboard.py | tee benchmarks/dashboard.txt
 
 lint: $(VENV)/.installed-dev

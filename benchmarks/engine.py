@@ -53,7 +53,7 @@ def max_difference(engine: SystemModel, ref: RefModel) -> float:
     """Largest absolute difference between the two models' school and middle arrays."""
     snap = ref.snapshot()
     names = ("capacity", "performance", "commitment", "innovation", "wellbeing")
-    names += ("district_capacity", "district_coherence", "peer_trust")
+    names += ("middle_capacity", "middle_coherence", "peer_trust")
     return max(float(np.max(np.abs(getattr(engine.state, n) - snap[n]))) for n in names)
 
 

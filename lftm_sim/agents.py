@@ -16,7 +16,7 @@ def _row_property(array: str, doc: str) -> property:
 
     def set_(self, value: float) -> None:
         getattr(self.model.state, array)[self.row] = value
-        self.model._spread_step = -1  # cached percentiles are stale now
+        self.model.core.performance_changed()  # the step's ranking is stale now
 
     return property(get, set_, doc=doc)
 
@@ -26,6 +26,10 @@ class State(mesa.Agent):
     system-level public confidence."""
 
     row = 0
+
+    def __repr__(self) -> str:
+        label = self.model.timeline.at(self.model.year).label
+        return f"State(strategy={label!r}, confidence={self.public_confidence:.2f})"
 
     @property
     def strategy(self):
@@ -45,8 +49,15 @@ class District(mesa.Agent):
         super().__init__(model)
         self.row = row
 
-    capacity = _row_property("district_capacity", "Leadership capacity C of the district.")
-    coherence = _row_property("district_coherence", "Coherence H: shared, aligned focus.")
+    capacity = _row_property("middle_capacity", "Leadership capacity C of the district.")
+    coherence = _row_property("middle_coherence", "Coherence H: shared, aligned focus.")
+
+    def __repr__(self) -> str:
+        n = int((self.model.topology.school_district == self.row).sum())
+        return (
+            f"District(id={self.row}, schools={n}, capacity={self.capacity:.2f}, "
+            f"coherence={self.coherence:.2f})"
+        )
 
     @property
     def schools(self) -> mesa.agent.AgentSet:
@@ -68,6 +79,13 @@ class School(mesa.Agent):
     innovation = _row_property("innovation", "Innovative (deep-learning) practice q.")
     wellbeing = _row_property("wellbeing", "Student and staff well-being w.")
     need = _row_property("need", "Context need z (disadvantage), fixed.")
+
+    def __repr__(self) -> str:
+        d = int(self.model.topology.school_district[self.row])
+        return (
+            f"School(id={self.row}, district={d if d >= 0 else None}, "
+            f"capacity={self.capacity:.2f}, performance={self.performance:.2f})"
+        )
 
     @property
     def district(self) -> District | None:

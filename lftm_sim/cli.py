@@ -22,7 +22,10 @@ DEFAULT_STRATEGIES = ("baseline", "top_down", "bottom_up", "middle_led")
 #: Subcommands defined in modules of their own: each has add_parser(subparsers) and
 #: run(args) -> exit status. Keep those modules light to import (heavy imports in run).
 COMMAND_MODULES: dict[str, str] = {
-    "validate": "lftm_sim.validation",
+    "validate": "lftm_sim.commands.validate",
+    "sweep": "lftm_sim.sweep.cli",
+    "sensitivity": "lftm_sim.sweep.cli",
+    "policy-map": "lftm_sim.sweep.cli",
     "dashboard": "lftm_sim.dashboard.cli",
 }
 

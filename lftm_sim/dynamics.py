@@ -9,13 +9,21 @@ Each rule keeps its variable in [0, 1] by its form: growth is scaled by headroom
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import rankdata
 
 from .parameters import Mechanisms
 from .strategies import Strategy, focus, network_quality
+
+#: Years per step: a step is one school term, a quarter of a year.
+TERM = 0.25
+STEPS_PER_YEAR = round(1 / TERM)
+
+#: A strategy's levers (and its `strategy_terms`) as the rules see them: plain numbers in a
+#: single run; in an ensemble, one value per school, middle unit, tie or member.
+Levers = Any
 
 
 @dataclass
@@ -31,48 +39,69 @@ class SystemState:
     rest: np.ndarray  # capacity ordinary hiring and training sustain (fixed)
     active: np.ndarray  # school takes part in its network (bool)
     middle: np.ndarray  # row of the school's middle unit (district, or network), -1 none
-    district_capacity: np.ndarray  # middle capacity C
-    district_coherence: np.ndarray  # middle coherence H
+    middle_capacity: np.ndarray  # capacity C of each middle unit (district, or network)
+    middle_coherence: np.ndarray  # coherence H of each middle unit
     peer_trust: np.ndarray  # trust on each school-school tie
-    district_trust: np.ndarray  # trust on each district-district tie (fixed)
-    lift: float  # the temporary pressure lift L (system level)
-    confidence: float  # public confidence (system level)
+    middle_trust: np.ndarray  # trust on each tie between middle units (consortia; fixed)
+    lift: Any  # the temporary pressure lift L (system level: one per run)
+    confidence: Any  # public confidence (system level: one per run)
 
 
 @dataclass
 class StepContext:
-    """Quantities every rule of one step shares, computed once from the start state."""
+    """Quantities every rule of one step shares, computed once from the start state.
 
-    quality: float  # network quality Q from the eight ingredients (gated, see Mechanisms)
-    focus: float  # focus from the number of priorities
-    central: float  # budget * central_support
-    grants: float  # budget * school_grants
-    investment: float  # budget * middle_investment
+    `quality` ... `lift` are seen by schools; `at_middle`, `at_tie` and `at_run` give the
+    levers and strategy terms on the middle units' rows, the ties and the runs."""
+
+    quality: Any  # network quality Q from the eight ingredients (gated, see Mechanisms)
+    focus: Any  # focus from the number of priorities
+    central: Any  # budget * central_support
+    grants: Any  # budget * school_grants
+    investment: Any  # budget * middle_investment
+    lift: Any  # the pressure lift L, seen by each school
+    at_middle: Levers  # levers and terms on each middle unit's row
+    at_tie: Levers  # levers and terms on each school-school tie
+    at_run: Levers  # levers and terms of each run (system level)
     middle_ch: np.ndarray  # C*H of each school's middle unit (0 with none)
     middle_c: np.ndarray  # C of each school's middle unit (0 with none)
     peer_capacity: np.ndarray  # trust-weighted mean capacity of active peers
     peer_innovation: np.ndarray  # trust-weighted mean innovation of active peers
     peer_trust_mean: np.ndarray  # mean trust of a school's live ties (0 with none)
     member: np.ndarray  # 1.0 where the school takes part in a network with live ties
-    district_peer_capacity: np.ndarray  # trust-weighted mean C of consortium peers
-    standing: np.ndarray  # share of schools that perform better (0 best, 1 weakest)
+    middle_peer_capacity: np.ndarray  # trust-weighted mean C of consortium peers
+    standing: np.ndarray  # share of a run's schools that perform better (0 best, 1 weakest)
+
+
+def strategy_terms(s: Strategy, mp: Mechanisms, budget: float) -> dict[str, float]:
+    """7.0 The strategy's shared terms: gated network quality, focus and the spend."""
+    return {
+        "quality": 1 - mp.quality_gate * (1 - network_quality(s)),
+        "focus": focus(s, mp.per_priority),
+        "central": budget * s.central_support,
+        "grants": budget * s.school_grants,
+        "investment": budget * s.middle_investment,
+    }
 
 
 def step_context(
     st: SystemState,
-    s: Strategy,
-    mp: Mechanisms,
-    budget: float,
+    s: Levers,
+    at: dict[str, Levers],
     peer_matrix: sp.csr_matrix,
-    district_matrix: sp.csr_matrix,
+    middle_matrix: sp.csr_matrix,
     live_ties: np.ndarray,
+    standing: np.ndarray,
+    lift: Any,
 ) -> StepContext:
     """Per-step shared quantities; peer means are sparse products over trusted ties.
 
-    `live_ties` counts each school's ties whose two ends take part in their networks."""
+    `s` holds the levers and `strategy_terms` as schools see them, `at` the same on the
+    middle units, the ties and the runs; `live_ties` counts each school's ties whose two
+    ends take part in their networks; `standing` comes from the run's one ranking."""
     has_mid = st.middle >= 0
     mid = np.where(has_mid, st.middle, 0)
-    C, H = st.district_capacity, st.district_coherence
+    C, H = st.middle_capacity, st.middle_coherence
     middle_c = np.where(has_mid, C[mid] if len(C) else 0.0, 0.0)
     middle_ch = np.where(has_mid, (C * H)[mid] if len(C) else 0.0, 0.0)
     degree = peer_matrix @ np.ones(len(st.capacity))
@@ -81,35 +110,31 @@ def step_context(
     peer_c = np.where(linked, (peer_matrix @ st.capacity) / safe, st.capacity)
     peer_q = np.where(linked, (peer_matrix @ st.innovation) / safe, st.innovation)
     trust_mean = np.where(linked, degree / np.maximum(live_ties, 1), 0.0)
-    d_degree = district_matrix @ np.ones(len(C))
+    d_degree = middle_matrix @ np.ones(len(C))
     d_linked = d_degree > 0
-    d_peer = np.where(d_linked, (district_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)
+    d_peer = np.where(d_linked, (middle_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)
     return StepContext(
-        quality=1 - mp.quality_gate * (1 - network_quality(s)),
-        focus=focus(s, mp.per_priority),
-        central=budget * s.central_support,
-        grants=budget * s.school_grants,
-        investment=budget * s.middle_investment,
+        quality=s.quality,
+        focus=s.focus,
+        central=s.central,
+        grants=s.grants,
+        investment=s.investment,
+        lift=lift,
+        at_middle=at["middle"],
+        at_tie=at["tie"],
+        at_run=at["run"],
         middle_ch=middle_ch,
         middle_c=middle_c,
         peer_capacity=peer_c,
         peer_innovation=peer_q,
         peer_trust_mean=trust_mean,
         member=linked.astype(float),
-        district_peer_capacity=d_peer,
-        standing=standing(st.performance),
+        middle_peer_capacity=d_peer,
+        standing=standing,
     )
 
 
-def standing(performance: np.ndarray) -> np.ndarray:
-    """Share of the other schools that perform better (ties share the average rank)."""
-    n = len(performance)
-    if n < 2:
-        return np.full(n, 0.5)
-    return (n - rankdata(performance)) / (n - 1)
-
-
-def central_push(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def central_push(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """1. Central push: support raises capacity with fidelity set by commitment; pressure
     lifts performance for as long as it lasts, erodes commitment, and many priorities
     erode coherence.
@@ -122,12 +147,14 @@ def central_push(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) 
     return {
         "capacity": mp.central_rate * cx.central * s.precision * cx.focus * b * (1 - c),
         "commitment": -mp.pressure_erosion * s.pressure * b,
-        "district_coherence": -mp.priority_incoherence * (1 - cx.focus) * st.district_coherence,
-        "lift": mp.lift_speed * (s.pressure - st.lift),
+        "middle_coherence": -mp.priority_incoherence
+        * (1 - cx.at_middle.focus)
+        * st.middle_coherence,
+        "lift": mp.lift_speed * (cx.at_run.pressure - st.lift),
     }
 
 
-def autonomy(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def autonomy(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """2. Autonomy: a school improves on its own only above a capacity threshold (raised by
     need), slides below it; untied grants return in proportion to capacity; autonomy
     raises ownership.
@@ -148,7 +175,7 @@ def autonomy(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> d
     }
 
 
-def middle(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def middle(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """3. The middle: investment grows district capacity C and coherence H (gated by the
     quality of the middle's collaboration); districts learn from consortium peers; they
     support schools in proportion to C*H, toward the weakest (by performance rank) when
@@ -159,27 +186,24 @@ def middle(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dic
     responsiveness, responsibility, integration, humility ("each district learns from the
     rest").
     """
-    C, H = st.district_capacity, st.district_coherence
+    C, H = st.middle_capacity, st.middle_coherence
     c, b = st.capacity, st.commitment
-    grow = mp.middle_capacity_rate * cx.investment * cx.quality
-    learn = mp.humility_rate * s.humility * np.maximum(cx.district_peer_capacity - C, 0.0)
-    align = 0.5 * (s.integration + s.responsiveness)
+    sm = cx.at_middle
+    grow = mp.middle_capacity_rate * sm.investment * sm.quality
+    learn = mp.humility_rate * sm.humility * np.maximum(cx.middle_peer_capacity - C, 0.0)
+    align = 0.5 * (sm.integration + sm.responsiveness)
     weight = 1 - s.responsibility + 2 * s.responsibility * cx.standing
     fit = 0.5 + 0.5 * s.responsiveness
     return {
-        "district_capacity": grow * (1 - C) + learn - mp.middle_decay * (C - mp.middle_rest),
-        "district_coherence": mp.middle_coherence_rate
-        * cx.investment
-        * cx.quality
-        * align
-        * (1 - H)
+        "middle_capacity": grow * (1 - C) + learn - mp.middle_decay * (C - mp.middle_rest),
+        "middle_coherence": mp.middle_coherence_rate * sm.investment * sm.quality * align * (1 - H)
         - mp.middle_decay * (H - mp.middle_rest),
         "capacity": mp.district_support_rate * cx.middle_ch * fit * weight * (1 - c),
         "commitment": mp.district_ownership_rate * s.initiative * cx.middle_ch * (1 - b),
     }
 
 
-def lateral_learning(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def lateral_learning(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """4. Lateral learning: a school moves toward the trust-weighted capacity of its peers
     when they know more, at a rate scaled by network quality and by the trust on its
     ties; taking part raises commitment when the network is co-designed and breeds
@@ -193,14 +217,15 @@ def lateral_learning(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepConte
     take_part = mp.participation_rate * rate * cx.member
     tau = st.peer_trust
     learn = mp.lateral_rate * rate * cx.peer_trust_mean
+    tie_rate = cx.at_tie.lateral_learning * cx.at_tie.quality
     return {
         "capacity": learn * np.maximum(cx.peer_capacity - c, 0.0),
         "commitment": take_part * (s.co_design * (1 - b) - (1 - s.co_design) * b),
-        "peer_trust": mp.trust_rate * rate * (1 - tau) - mp.trust_decay * (1 - rate) * tau,
+        "peer_trust": mp.trust_rate * tie_rate * (1 - tau) - mp.trust_decay * (1 - tie_rate) * tau,
     }
 
 
-def innovation(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def innovation(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """5. Innovation: letting go (or autonomy, or a district's initiative) generates new
     practice in proportion to capacity, pressure suppresses it; reining in keeps the good
     share; practice spreads toward better peers and lapses without reining in.
@@ -223,7 +248,7 @@ def innovation(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) ->
     return {"innovation": kept * generated + spread - lapse}
 
 
-def sustainability(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def sustainability(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """6. Sustainability: capacity drifts back toward the level ordinary hiring and training
     sustain (lower where need is high), slowly where it is owned (commitment) and embedded
     in the middle (district C*H, trusted networks); commitment drifts back to its ordinary
@@ -247,7 +272,7 @@ def capacity_rest(need: np.ndarray, level: float, mp: Mechanisms) -> np.ndarray:
 
 
 def network_formation(
-    st: SystemState, s: Strategy, mp: Mechanisms, draws: np.ndarray, has_network: np.ndarray
+    st: SystemState, s: Levers, mp: Mechanisms, draws: np.ndarray, has_network: np.ndarray
 ) -> np.ndarray:
     """7. Network formation: schools outside a network join it with a hazard set by uptake
     and their commitment (the graph's peer ties change during a run). Returns who joins.
@@ -257,11 +282,11 @@ def network_formation(
     The imposition shock itself is `imposition`.
     """
     hazard = mp.join_rate * s.network_uptake * (0.25 + 0.75 * st.commitment)
-    chance = 1 - np.exp(-hazard * 0.25)  # a term is a quarter year
+    chance = 1 - np.exp(-hazard * TERM)
     return (~st.active) & has_network & (draws < chance)
 
 
-def imposition(s: Strategy, mp: Mechanisms, intensity: float) -> float:
+def imposition(s: Levers, mp: Mechanisms, intensity: float) -> Any:
     """7. Network formation: the share of commitment and trust lost when networks are set
     up (or joined) by imposition; none when they are co-designed (the Joint Initiative).
 
@@ -272,7 +297,7 @@ def imposition(s: Strategy, mp: Mechanisms, intensity: float) -> float:
 
 
 def performance(
-    st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext, draws: np.ndarray
+    st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext, draws: np.ndarray
 ) -> np.ndarray:
     """8. Performance moves toward a target set by capacity, innovative practice and need
     (need weighs less where a responsive middle fits its support to local need), raised by
@@ -287,11 +312,11 @@ def performance(
     span = mp.performance_ceiling - mp.performance_floor
     penalty = mp.need_penalty * (1 - mp.need_mitigation * s.responsiveness * cx.middle_ch)
     target = (mp.performance_floor + span * skill) * (1 - penalty * st.need)
-    target = target + (1 - target) * mp.lift_max * st.lift
+    target = target + (1 - target) * mp.lift_max * cx.lift
     return p + mp.performance_speed * (target - p) + mp.noise * draws * p * (1 - p)
 
 
-def wellbeing(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> dict:
+def wellbeing(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
     """9. Well-being rises with engagement (deep-learning practice, ownership,
     collaboration) and falls under pressure with a narrow test focus.
 
@@ -305,15 +330,15 @@ def wellbeing(st: SystemState, s: Strategy, mp: Mechanisms, cx: StepContext) -> 
 
 
 def public_confidence(
-    confidence: float, s: Strategy, mp: Mechanisms, mean_p: float, below: float, gap: float
-) -> float:
+    confidence: Any, s: Levers, mp: Mechanisms, mean_p: Any, below: Any, gap: Any
+) -> Any:
     """9. Public confidence follows visible, transparent results and falls with the share
     of schools below the floor and a wide gap. Returns the new value.
 
     Seed: the fourth pillar of "Achieving Excellence"; Hargreaves' "transparency of
     participation and results".
     """
-    visible = max(s.transparency, s.pressure)
+    visible = np.maximum(s.transparency, s.pressure)
     up = visible * mean_p * (1 - confidence)
     down = 0.5 * (below + gap) * confidence
     return confidence + mp.confidence_rate * (up - down)

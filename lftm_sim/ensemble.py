@@ -1,13 +1,14 @@
-"""The ensemble path: many runs of one design point stepped together.
+"""The ensemble path: many runs of one design point stepped together as one array program.
 
 `run_ensemble(members, seeds, years)` is what experiments (compare, sweeps, calibration,
 validation) use. Each member is a dict of `SystemModel` keywords (its strategy or timeline,
 its settings); member k runs with ``np.random.default_rng(seeds[k])``, and its frame equals
 `experiments.run_model(members[k], seeds[k], years)`.
 
-This first version runs the members one after another through `SystemModel`; the
-array-program version (a run axis on the state, one block-diagonal peer product, ranks per
-run) keeps this signature and its results.
+The members are stacked on one engine core (`core.Core`: the same stages and rules as a
+single `SystemModel`), with no Mesa agents and no DataCollector: the reporters are computed
+for all members at once (sums by member, one ranking per member). Members that differ in
+their mechanism parameters go to separate cores.
 """
 
 from __future__ import annotations
@@ -15,15 +16,80 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from .core import Core
+from .dynamics import TERM
+from .errors import InputError
+from .metrics import REPORTERS
+from .runspec import resolve_run
+
+
+def member_rng(seed: int) -> np.random.Generator:
+    """Member k's generator, in the state `SystemModel(rng=default_rng(seed))` leaves it:
+    Mesa seeds its Python `random` from one draw of a Generator it is given."""
+    rng = np.random.default_rng(int(seed))
+    rng.integers(np.iinfo(np.int32).max)
+    return rng
 
 
 def run_ensemble(
-    members: Sequence[Mapping[str, Any]], seeds: Sequence[int], years: float
+    members: Sequence[Mapping[str, Any]],
+    seeds: Sequence[int],
+    years: float,
+    reporters: Sequence[str] | None = None,
 ) -> list[pd.DataFrame]:
-    """Run every member for `years` years; one model-level series per member, in order."""
-    from .experiments import run_model
+    """Run every member for `years` years; one model-level series per member, in order.
 
+    Each frame has the columns step, every reporter (or only those in `reporters`, with
+    `year`) and clip_count, as `experiments.run_model` gives them."""
     if len(members) != len(seeds):
         raise ValueError(f"{len(members)} members but {len(seeds)} seeds")
-    return [run_model(dict(m), int(s), years) for m, s in zip(members, seeds, strict=True)]
+    names = _reporter_names(reporters)
+    specs = [resolve_run(**dict(m)) for m in members]
+    steps = int(round(years / TERM))
+    frames: list[pd.DataFrame | None] = [None] * len(specs)
+    groups: dict[Any, list[int]] = {}
+    for k, spec in enumerate(specs):
+        groups.setdefault(spec.mechanisms, []).append(k)
+    for ks in groups.values():
+        core = Core([specs[k] for k in ks], [member_rng(seeds[k]) for k in ks])
+        for k, frame in zip(ks, run_core(core, steps, names), strict=True):
+            frames[k] = frame
+    return frames
+
+
+def run_core(core: Core, steps: int, names: Sequence[str]) -> list[pd.DataFrame]:
+    """Step `core` `steps` times, measuring every run before and after each step."""
+    table = {name: np.empty((steps + 1, core.runs)) for name in names}
+
+    def collect(t: int) -> None:
+        for name in names:
+            table[name][t] = REPORTERS[name](core)
+
+    collect(0)
+    for t in range(1, steps + 1):
+        core.step()
+        collect(t)
+    out = []
+    for k in range(core.runs):
+        df = pd.DataFrame({name: table[name][:, k] for name in names})
+        df.insert(0, "step", np.arange(steps + 1))
+        df["clip_count"] = int(core.clip_count[k])
+        out.append(df)
+    return out
+
+
+def _reporter_names(reporters: Sequence[str] | None) -> list[str]:
+    if reporters is None:
+        return list(REPORTERS)
+    unknown = [r for r in reporters if r not in REPORTERS]
+    if unknown:
+        raise InputError(
+            f"unknown reporter {unknown[0]!r}",
+            key="reporters",
+            allowed=", ".join(REPORTERS),
+            value=unknown[0],
+        )
+    return ["year"] + [r for r in REPORTERS if r in reporters and r != "year"]

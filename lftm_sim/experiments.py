@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .ensemble import run_ensemble
+from .errors import InputError
 from .model import SystemModel
 
 
@@ -38,12 +40,14 @@ def run_model(params: Mapping[str, Any], seed: int, years: float, agents: type |
     return df, model.datacollector.get_agenttype_vars_dataframe(agents)
 
 
-def _task(args: tuple) -> pd.DataFrame:
-    variant, replicate, params, seed, years = args
-    df = run_model(params, seed, years)
-    df.insert(0, "replicate", replicate)
-    df.insert(0, "variant", variant)
-    return df
+def _replicate(args: tuple) -> list[pd.DataFrame]:
+    """One replicate of every variant, stepped together (they share the replicate's seed)."""
+    variants, replicate, seed, years = args
+    frames = run_ensemble(list(variants.values()), [seed] * len(variants), years)
+    for name, df in zip(variants, frames, strict=True):
+        df.insert(0, "replicate", replicate)
+        df.insert(0, "variant", name)
+    return frames
 
 
 def run_variants(
@@ -57,27 +61,31 @@ def run_variants(
 ) -> pd.DataFrame:
     """Run every variant (name -> SystemModel keywords) for each replicate.
 
-    Replicate r of every variant uses the same seed (common random numbers). Returns one
-    tidy frame: variant, replicate, step, year and every reporter.
+    Replicate r of every variant uses the same seed (common random numbers); the variants
+    of one replicate are stepped together on the ensemble path, one replicate per task, so
+    the results do not depend on the number of workers. Returns one tidy frame: variant,
+    replicate, step, year and every reporter.
     """
     if replicates < 1:
-        raise ValueError(f"replicates must be at least 1, got {replicates}")
-    tasks = [
-        (name, r, dict(params), run_seed(seed, r, point), years)
-        for r in range(replicates)
-        for name, params in variants.items()
-    ]
-    bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress)
-    frames = []
+        raise InputError(
+            f"replicates must be at least 1, got {replicates}",
+            key="replicates",
+            allowed="an integer >= 1",
+            value=replicates,
+        )
+    plain = {name: dict(params) for name, params in variants.items()}
+    tasks = [(plain, r, run_seed(seed, r, point), years) for r in range(replicates)]
+    bar = tqdm(total=len(tasks) * len(plain), desc="runs", unit="run", disable=not progress)
+    frames: list[pd.DataFrame] = []
     if workers <= 1:
         for task in tasks:
-            frames.append(_task(task))
-            bar.update()
+            frames.extend(_replicate(task))
+            bar.update(len(plain))
     else:
         with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1)) as pool:
-            for df in pool.map(_task, tasks):
-                frames.append(df)
-                bar.update()
+            for chunk in pool.map(_replicate, tasks):
+                frames.extend(chunk)
+                bar.update(len(plain))
     bar.close()
     out = pd.concat(frames, ignore_index=True)
     order = {name: i for i, name in enumerate(variants)}

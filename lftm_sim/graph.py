@@ -215,7 +215,7 @@ def node_id(kind: str, row: int, n_districts: int) -> int:
 
 
 def to_networkx(
-    top: Topology, peer_trust: np.ndarray, active: np.ndarray, district_trust: np.ndarray
+    top: Topology, peer_trust: np.ndarray, active: np.ndarray, middle_trust: np.ndarray
 ) -> nx.Graph:
     """The system graph in networkx; peer ties only between schools taking part."""
     D = top.n_districts
@@ -238,7 +238,7 @@ def to_networkx(
         )
     g.add_edges_from(
         (1 + int(u), 1 + int(v), {"tie": "peer", "trust": float(t)})
-        for u, v, t in zip(top.district_u, top.district_v, district_trust, strict=True)
+        for u, v, t in zip(top.district_u, top.district_v, middle_trust, strict=True)
     )
     live = active[top.peer_u] & active[top.peer_v]
     g.add_edges_from(

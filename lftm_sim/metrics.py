@@ -6,8 +6,13 @@ functions of time series (pandas DataFrames with a `year` column).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
+
+from .dynamics import TERM
+from .ranking import GAP_QUANTILES
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -16,107 +21,125 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _p90_p10(x: np.ndarray) -> float:
-    lo, hi = np.percentile(x, [10, 90])
-    return float(hi - lo)
+# Reporters are functions of the engine core (`core.Core`): for one run each returns a
+# number, for an ensemble one value per run (sums by run, ranks per run).
 
 
-def year(model) -> float:
+def year(core) -> float:
     """Years since the start (a step is one term, four a year)."""
-    return model.steps / model.steps_per_year
+    return core.steps * TERM
 
 
-def mean_capacity(model) -> float:
+def mean_capacity(core):
     """Mean school capacity c."""
-    return float(model.state.capacity.mean())
+    return core.run_mean(core.state.capacity)
 
 
-def mean_performance(model) -> float:
+def mean_performance(core):
     """Mean school performance p."""
-    return float(model.state.performance.mean())
+    return core.run_mean(core.state.performance)
 
 
-def gap(model) -> float:
+def gap(core):
     """Performance gap: P90 - P10 of school performance."""
-    lo, hi = model.p10_p90()
+    lo, hi = core.p10_p90()
     return hi - lo
 
 
-def gap_logit(model) -> float:
+def gap_logit(core):
     """The gap on the logit scale (a gap between shares shrinks near the ceiling)."""
-    return _p90_p10(_logit(model.state.performance))
+    ranking = core.ranking()  # the logit keeps the order of performance
+    sv = _logit(ranking.sorted_values(core.state.performance))
+    lo, hi = (ranking.quantiles(sv, q) for q in GAP_QUANTILES)
+    return float(hi[0] - lo[0]) if core.single else hi - lo
 
 
-def performance_sd(model) -> float:
+def performance_sd(core):
     """Standard deviation of school performance."""
-    return float(model.state.performance.std())
+    p = core.state.performance
+    if core.single:
+        return float(p.std())
+    dev = p - core.per_run(core.run_mean(p), "school")
+    return np.sqrt(core.run_mean(dev * dev))
 
 
-def between_district_share(model) -> float:
+def between_district_share(core):
     """Share of the variance of p that lies between districts (0 with fewer than two)."""
-    top = model.topology
-    if top.n_districts < 2:
-        return 0.0
-    p = model.state.performance
-    total = p.var()
-    if total == 0:
-        return 0.0
-    counts = np.bincount(top.school_district, minlength=top.n_districts)
-    means = np.bincount(top.school_district, weights=p, minlength=top.n_districts)
-    means = means / np.maximum(counts, 1)
-    between = np.sum(counts * (means - p.mean()) ** 2) / len(p)
-    return float(between / total)
+    top, lay, p = core.topology, core.layout, core.state.performance
+    n_districts = np.array([t.n_districts for t in core.parts])
+    mean = core.run_mean(p)
+    dev = p - core.per_run(mean, "school")
+    total = core.run_mean(dev * dev)
+    if (n_districts < 2).all():
+        return 0.0 if core.single else np.zeros(core.runs)
+    rows = len(core.state.middle_capacity)
+    has = top.school_district >= 0
+    d = np.where(has, top.school_district, 0)
+    counts = np.bincount(d, weights=has.astype(float), minlength=rows)
+    means = np.bincount(d, weights=np.where(has, p, 0.0), minlength=rows) / np.maximum(counts, 1)
+    spread = counts * (means - core.per_run(mean, "middle")) ** 2
+    between = np.bincount(lay.middle_run, weights=spread, minlength=core.runs)
+    share = np.where((n_districts >= 2) & (total > 0), between / np.maximum(total, 1e-300), 0.0)
+    share = share / np.diff(lay.school_start)
+    return float(share[0]) if core.single else share
 
 
-def equity_gap(model) -> float:
+def equity_gap(core):
     """Mean p of the least-disadvantaged quartile minus that of the most-disadvantaged."""
-    p = model.state.performance
-    return float(p[model.least_need].mean() - p[model.most_need].mean())
+    lay, p = core.layout, core.state.performance
+    if core.single:
+        return float(p[lay.least_need].mean() - p[lay.most_need].mean())
+    runs = lay.school_run
+    least = np.bincount(runs[lay.least_need], weights=p[lay.least_need], minlength=core.runs)
+    most = np.bincount(runs[lay.most_need], weights=p[lay.most_need], minlength=core.runs)
+    n_least = np.bincount(runs[lay.least_need], minlength=core.runs)
+    n_most = np.bincount(runs[lay.most_need], minlength=core.runs)
+    return least / n_least - most / n_most
 
 
-def share_below_floor(model) -> float:
+def share_below_floor(core):
     """Share of schools whose performance is below the floor."""
-    return float((model.state.performance < model.floor).mean())
+    return core.run_mean((core.state.performance < core.floor).astype(float))
 
 
-def mean_commitment(model) -> float:
+def mean_commitment(core):
     """Mean school commitment b."""
-    return float(model.state.commitment.mean())
+    return core.run_mean(core.state.commitment)
 
 
-def mean_innovation(model) -> float:
+def mean_innovation(core):
     """Mean innovative practice q."""
-    return float(model.state.innovation.mean())
+    return core.run_mean(core.state.innovation)
 
 
-def mean_wellbeing(model) -> float:
+def mean_wellbeing(core):
     """Mean well-being w."""
-    return float(model.state.wellbeing.mean())
+    return core.run_mean(core.state.wellbeing)
 
 
-def public_confidence(model) -> float:
+def public_confidence(core):
     """Public confidence (system level)."""
-    return float(model.state.confidence)
+    c = core.state.confidence
+    return float(c) if core.single else c
 
 
-def mean_district_capacity(model) -> float:
+def mean_district_capacity(core):
     """Mean capacity C of the middle (districts; the networks where there are none)."""
-    C = model.state.district_capacity
-    return float(C.mean()) if len(C) else 0.0
+    return core.run_mean(core.state.middle_capacity, "middle")
 
 
-def mean_district_coherence(model) -> float:
+def mean_district_coherence(core):
     """Mean coherence H of the middle."""
-    H = model.state.district_coherence
-    return float(H.mean()) if len(H) else 0.0
+    return core.run_mean(core.state.middle_coherence, "middle")
 
 
-def network_share(model) -> float:
+def network_share(core):
     """Share of schools taking part in a network."""
-    return float(model.state.active.mean())
+    return core.run_mean(core.state.active.astype(float))
 
 
-MODEL_REPORTERS = {
+#: The reporters, as functions of the engine core (one value per run).
+REPORTERS = {
     f.__name__: f
     for f in (
         year,
@@ -137,6 +160,14 @@ MODEL_REPORTERS = {
         network_share,
     )
 }
+
+
+def _on_model(reporter, model) -> float:
+    return float(reporter(model.core))
+
+
+#: The same reporters as Mesa DataCollector model reporters (functions of a SystemModel).
+MODEL_REPORTERS = {name: partial(_on_model, f) for name, f in REPORTERS.items()}
 
 AGENT_REPORTERS = {
     name: name for name in ("capacity", "performance", "commitment", "innovation", "wellbeing")

@@ -7,86 +7,106 @@ school term, four a year). docs/ODD.md's parameter table lists each with its sou
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-import numpy as np
+from .declarations import MECHANISM_PARAMS, Param
+from .errors import InputError, suggest
+
+
+def _default(name: str) -> float:
+    return MECHANISM_PARAMS[name].default
+
+
+def checked(param: Param, value: Any, what: str) -> float:
+    """`param.check(value)`, the message naming what the parameter is ("lever 'x' ...")."""
+    try:
+        return param.check(value, key=f"{what} {param.name!r}")
+    except InputError as err:
+        err.key = param.name
+        raise
 
 
 @dataclass(frozen=True)
 class Mechanisms:
-    """Rates and weights of the model's processes (per term unless stated)."""
+    """Rates and weights of the model's processes (per term unless stated).
+
+    Defaults, ranges and meanings come from the declarations (`data/parameters.toml`);
+    `lftm_sim.declarations.MECHANISM_PARAMS[name].doc` says what each one does.
+    """
 
     # 1 central push
-    central_rate: float = 0.05  # capacity gain from full central support at full fidelity
-    lift_max: float = 0.35  # largest pressure lift, as a share of performance headroom
-    lift_speed: float = 0.5  # how fast the lift follows pressure (per term)
-    pressure_erosion: float = 0.05  # loss of commitment per term at full pressure
-    per_priority: float = 0.15  # loss of focus per priority beyond the first
-    priority_incoherence: float = 0.02  # coherence loss per term at zero focus
+    central_rate: float = _default("central_rate")
+    lift_max: float = _default("lift_max")
+    lift_speed: float = _default("lift_speed")
+    pressure_erosion: float = _default("pressure_erosion")
+    per_priority: float = _default("per_priority")
+    priority_incoherence: float = _default("priority_incoherence")
     # 2 autonomy
-    autonomy_rate: float = 0.06  # own improvement (or slide) per term at full autonomy
-    autonomy_threshold: float = 0.5  # capacity above which a school improves on its own
-    need_threshold: float = 0.25  # how much need z raises that threshold (per unit of z - 0.5)
-    grant_rate: float = 0.01  # capacity gain from full untied grants (scaled by c(1-c))
-    ownership_rate: float = 0.02  # commitment gain per term at full autonomy
+    autonomy_rate: float = _default("autonomy_rate")
+    autonomy_threshold: float = _default("autonomy_threshold")
+    need_threshold: float = _default("need_threshold")
+    grant_rate: float = _default("grant_rate")
+    ownership_rate: float = _default("ownership_rate")
     # 3 the middle
-    middle_capacity_rate: float = 0.08  # district capacity gain at full investment and quality
-    middle_coherence_rate: float = 0.08  # district coherence gain at full investment
-    middle_decay: float = 0.025  # district C and H drift back toward their rest level
-    middle_rest: float = 0.3  # the middle's ordinary capacity and coherence
-    humility_rate: float = 0.1  # districts learning from their consortium peers
-    district_support_rate: float = 0.05  # capacity support to schools at C*H = 1
-    district_ownership_rate: float = 0.02  # commitment gained from a district's initiative
+    middle_capacity_rate: float = _default("middle_capacity_rate")
+    middle_coherence_rate: float = _default("middle_coherence_rate")
+    middle_decay: float = _default("middle_decay")
+    middle_rest: float = _default("middle_rest")
+    humility_rate: float = _default("humility_rate")
+    district_support_rate: float = _default("district_support_rate")
+    district_ownership_rate: float = _default("district_ownership_rate")
     # 4 lateral learning
-    quality_gate: float = 1.0  # how much network quality matters (0: every network works)
-    lateral_rate: float = 0.3  # move toward better peers per term at full intensity and trust
-    participation_rate: float = 0.03  # commitment gained by taking part in a network
-    trust_rate: float = 0.05  # trust growth from successful interaction
-    trust_decay: float = 0.01  # trust loss per term without interaction
+    quality_gate: float = _default("quality_gate")
+    lateral_rate: float = _default("lateral_rate")
+    participation_rate: float = _default("participation_rate")
+    trust_rate: float = _default("trust_rate")
+    trust_decay: float = _default("trust_decay")
     # 5 innovation
-    innovation_rate: float = 0.05  # new practice generated per term at full freedom
-    retention_floor: float = 0.3  # share of new practice kept with no reining in
-    diffusion_rate: float = 0.2  # spread of practice toward better peers
-    practice_decay: float = 0.02  # lapse of practice per term with no reining in
+    innovation_rate: float = _default("innovation_rate")
+    retention_floor: float = _default("retention_floor")
+    diffusion_rate: float = _default("diffusion_rate")
+    practice_decay: float = _default("practice_decay")
     # 6 sustainability
-    capacity_decay: float = 0.04  # drift of capacity back to its rest level, per term
-    rest_need_slope: float = 0.3  # how much lower a school's rest capacity is at high need
-    embedding: float = 0.8  # how much ownership and the middle slow that depreciation
-    commitment_relax: float = 0.02  # commitment drifts back toward its ordinary level
-    commitment_rest: float = 0.45  # that ordinary level
+    capacity_decay: float = _default("capacity_decay")
+    rest_need_slope: float = _default("rest_need_slope")
+    embedding: float = _default("embedding")
+    commitment_relax: float = _default("commitment_relax")
+    commitment_rest: float = _default("commitment_rest")
     # 7 network formation
-    imposition_shock: float = 0.3  # share of commitment and trust lost when imposed
-    join_rate: float = 1.0  # annual hazard of joining at full uptake and commitment
+    imposition_shock: float = _default("imposition_shock")
+    join_rate: float = _default("join_rate")
     # 8 performance
-    performance_speed: float = 0.3  # how fast performance follows its target (per term)
-    performance_floor: float = 0.2  # performance of a school with no capacity
-    performance_ceiling: float = 1.0  # performance of a school with full capacity
-    innovation_weight: float = 0.2  # weight of innovative practice in the target
-    need_penalty: float = 0.3  # how much need z lowers the target
-    need_mitigation: float = 0.5  # share of that penalty a fully responsive middle offsets
-    noise: float = 0.08  # amplitude of term-to-term performance noise
+    performance_speed: float = _default("performance_speed")
+    performance_floor: float = _default("performance_floor")
+    performance_ceiling: float = _default("performance_ceiling")
+    innovation_weight: float = _default("innovation_weight")
+    need_penalty: float = _default("need_penalty")
+    need_mitigation: float = _default("need_mitigation")
+    noise: float = _default("noise")
     # 9 well-being and public confidence
-    wellbeing_rate: float = 0.06
-    confidence_rate: float = 0.05
+    wellbeing_rate: float = _default("wellbeing_rate")
+    confidence_rate: float = _default("confidence_rate")
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise ValueError(f"mechanism parameter {f.name!r} must be a number, got {value!r}")
-            lo, hi = MECHANISM_RANGES.get(f.name, (0.0, 1.0))
-            if not np.isfinite(value) or not lo <= value <= hi:
-                raise ValueError(
-                    f"mechanism parameter {f.name!r} must be in [{lo}, {hi}], got {value!r}"
-                )
-            object.__setattr__(self, f.name, float(value))
+            value = checked(MECHANISM_PARAMS[f.name], getattr(self, f.name), "mechanism parameter")
+            object.__setattr__(self, f.name, value)
         # form constraints that keep every state in [0, 1] without clipping
         if self.performance_speed + self.noise > 1:
-            raise ValueError("performance_speed + noise must be at most 1 (keeps p in [0, 1])")
+            raise InputError(
+                "performance_speed + noise must be at most 1 (keeps p in [0, 1])",
+                key="noise",
+                allowed="performance_speed + noise <= 1",
+                value=self.noise,
+            )
         if self.performance_floor >= self.performance_ceiling:
-            raise ValueError("performance_floor must be below performance_ceiling")
+            raise InputError(
+                "performance_floor must be below performance_ceiling",
+                key="performance_floor",
+                allowed="below performance_ceiling",
+                value=self.performance_floor,
+            )
 
     def to_dict(self) -> dict[str, float]:
         """All parameter values, by name."""
@@ -122,17 +142,21 @@ def check_form(mp: Mechanisms, budget: float) -> None:
     }
     for what, total in sums.items():
         if total > 1:
-            raise ValueError(
+            raise InputError(
                 f"mechanism rates acting on {what} sum to {total:.3g} at budget {b:g}; "
                 "they must sum to at most 1 to keep the state in [0, 1] (lower the rates "
-                "or the budget)"
+                "or the budget)",
+                key="mechanisms",
+                allowed="rates that sum to at most 1 for each state",
+                value=round(total, 6),
             )
 
 
 MECHANISM_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Mechanisms))
+assert MECHANISM_NAMES == tuple(MECHANISM_PARAMS), "Mechanisms fields follow the declarations"
+#: Allowed range of each mechanism parameter (derived from the declarations).
 MECHANISM_RANGES: dict[str, tuple[float, float]] = {
-    "per_priority": (0.0, 2.0),
-    "join_rate": (0.0, 10.0),
+    name: (float(p.lo), float(p.hi)) for name, p in MECHANISM_PARAMS.items()
 }
 
 
@@ -144,9 +168,17 @@ def resolve_mechanisms(mechanisms: Mechanisms | dict[str, Any] | None) -> Mechan
         return mechanisms
     if isinstance(mechanisms, dict):
         for name in mechanisms:
-            if name not in MECHANISM_NAMES:
-                close = difflib.get_close_matches(name, MECHANISM_NAMES, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ValueError(f"unknown mechanism parameter {name!r}{hint}")
+            if name not in MECHANISM_PARAMS:
+                raise InputError(
+                    f"unknown mechanism parameter {name!r}{suggest(name, MECHANISM_NAMES)}",
+                    key=str(name),
+                    allowed=", ".join(MECHANISM_NAMES),
+                    value=name,
+                )
         return replace(Mechanisms(), **mechanisms)
-    raise ValueError(f"mechanisms must be a dict or Mechanisms, got {mechanisms!r}")
+    raise InputError(
+        f"mechanisms must be a dict or Mechanisms, got {mechanisms!r}",
+        key="mechanisms",
+        allowed="a dict of mechanism parameters",
+        value=mechanisms,
+    )

@@ -7,12 +7,15 @@ preset does. Every preset value is fixed from a seed sentence; docs/ODD.md quote
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+
+from .declarations import LEVER_PARAMS
+from .errors import InputError, suggest
+from .parameters import checked
 
 #: The eight essential ingredients of effective networks (Fullan & Rincon-Gallardo).
 INGREDIENTS: tuple[str, ...] = (
@@ -40,6 +43,10 @@ PRINCIPLES: tuple[str, ...] = (
 SPENDING: tuple[str, ...] = ("central_support", "school_grants", "middle_investment")
 
 
+def _default(name: str) -> float:
+    return LEVER_PARAMS[name].default
+
+
 @dataclass(frozen=True)
 class Strategy:
     """A strategy: one value for every lever the state (and the middle) can move.
@@ -49,57 +56,53 @@ class Strategy:
     """
 
     # the state's levers
-    pressure: float = 0.0
-    central_support: float = 0.0
-    school_grants: float = 0.0
-    middle_investment: float = 0.0
-    priorities: float = 5.0
-    precision: float = 0.5
+    pressure: float = _default("pressure")
+    central_support: float = _default("central_support")
+    school_grants: float = _default("school_grants")
+    middle_investment: float = _default("middle_investment")
+    priorities: float = _default("priorities")
+    precision: float = _default("precision")
     # the schools' room to move
-    autonomy: float = 0.3
-    letting_go: float = 0.2
-    reining_in: float = 0.2
+    autonomy: float = _default("autonomy")
+    letting_go: float = _default("letting_go")
+    reining_in: float = _default("reining_in")
     # the middle: Hargreaves' six principles
-    responsiveness: float = 0.3
-    responsibility: float = 0.3
-    initiative: float = 0.3
-    integration: float = 0.3
-    transparency: float = 0.3
-    humility: float = 0.3
+    responsiveness: float = _default("responsiveness")
+    responsibility: float = _default("responsibility")
+    initiative: float = _default("initiative")
+    integration: float = _default("integration")
+    transparency: float = _default("transparency")
+    humility: float = _default("humility")
     # networks: organised lateral learning and the eight ingredients
-    lateral_learning: float = 0.0
-    trust_building: float = 0.3
-    ambitious_goals: float = 0.3
-    instruction_focus: float = 0.3
-    facilitation: float = 0.3
-    interaction: float = 0.3
-    connecting_outward: float = 0.3
-    partnerships: float = 0.3
-    resources: float = 0.3
+    lateral_learning: float = _default("lateral_learning")
+    trust_building: float = _default("trust_building")
+    ambitious_goals: float = _default("ambitious_goals")
+    instruction_focus: float = _default("instruction_focus")
+    facilitation: float = _default("facilitation")
+    interaction: float = _default("interaction")
+    connecting_outward: float = _default("connecting_outward")
+    partnerships: float = _default("partnerships")
+    resources: float = _default("resources")
     # network formation: 1 = co-designed (Joint Initiative), 0 = imposed
-    co_design: float = 0.5
-    network_uptake: float = 0.0
+    co_design: float = _default("co_design")
+    network_uptake: float = _default("network_uptake")
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            lo, hi = LEVER_RANGES[f.name]
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise ValueError(
-                    f"lever {f.name!r} must be a number in [{lo}, {hi}], got {value!r}"
-                )
-            if not np.isfinite(value) or not lo <= value <= hi:
-                raise ValueError(f"lever {f.name!r} must be in [{lo}, {hi}], got {value!r}")
-            object.__setattr__(self, f.name, float(value))
+            value = checked(LEVER_PARAMS[f.name], getattr(self, f.name), "lever")
+            object.__setattr__(self, f.name, value)
         spent = sum(getattr(self, name) for name in SPENDING)
         if spent > 1.0 + 1e-12:
-            raise ValueError(
+            raise InputError(
                 f"spending levers {', '.join(SPENDING)} are shares of the budget and "
-                f"must sum to at most 1, got {spent:g}"
+                f"must sum to at most 1, got {spent:g}",
+                key="middle_investment",
+                allowed="spending levers summing to at most 1",
+                value=spent,
             )
 
     def with_levers(self, **levers: float) -> Strategy:
-        """Return a copy with some levers changed (unknown names raise ValueError)."""
+        """Return a copy with some levers changed (unknown names raise InputError)."""
         for name in levers:
             check_lever_name(name)
         return replace(self, **levers)
@@ -115,8 +118,11 @@ class Strategy:
 
 
 LEVERS: tuple[str, ...] = tuple(f.name for f in fields(Strategy))
-LEVER_RANGES: dict[str, tuple[float, float]] = {name: (0.0, 1.0) for name in LEVERS}
-LEVER_RANGES["priorities"] = (1.0, 20.0)
+assert LEVERS == tuple(LEVER_PARAMS), "Strategy fields follow the declarations"
+#: Allowed range of each lever (derived from the declarations).
+LEVER_RANGES: dict[str, tuple[float, float]] = {
+    name: (float(p.lo), float(p.hi)) for name, p in LEVER_PARAMS.items()
+}
 
 PRESETS: dict[str, Strategy] = {
     # Business as usual: no pressure, support, middle investment or organised networks;
@@ -198,17 +204,14 @@ PRESETS: dict[str, Strategy] = {
 ALIASES: dict[str, str] = {"stop": "baseline"}
 
 
-def _nearest(name: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(name, allowed, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def check_lever_name(name: str) -> None:
-    """Raise ValueError for a name that is not a lever."""
+    """Raise InputError for a name that is not a lever."""
     if name not in LEVERS:
-        raise ValueError(
-            f"unknown lever {name!r}{_nearest(name, list(LEVERS))}; levers are: "
-            + ", ".join(LEVERS)
+        raise InputError(
+            f"unknown lever {name!r}{suggest(name, LEVERS)}; levers are: " + ", ".join(LEVERS),
+            key=str(name),
+            allowed=", ".join(LEVERS),
+            value=name,
         )
 
 
@@ -223,16 +226,24 @@ def resolve_strategy(strategy: str | Strategy | dict[str, Any]) -> Strategy:
         key = ALIASES.get(strategy, strategy)
         if key not in PRESETS:
             allowed = list(PRESETS) + list(ALIASES)
-            raise ValueError(
-                f"unknown strategy {strategy!r}{_nearest(strategy, allowed)}; "
-                f"allowed: {', '.join(allowed)}"
+            raise InputError(
+                f"unknown strategy {strategy!r}{suggest(strategy, allowed)}; "
+                f"allowed: {', '.join(allowed)}",
+                key="strategy",
+                allowed=", ".join(allowed),
+                value=strategy,
             )
         return PRESETS[key]
     if isinstance(strategy, dict):
         levers = dict(strategy)
         base = resolve_strategy(levers.pop("preset", "baseline"))
         return base.with_levers(**levers)
-    raise ValueError(f"strategy must be a name, a Strategy or a dict, got {strategy!r}")
+    raise InputError(
+        f"strategy must be a name, a Strategy or a dict, got {strategy!r}",
+        key="strategy",
+        allowed="a preset name, a Strategy or a dict of levers",
+        value=strategy,
+    )
 
 
 def network_quality(s: Strategy) -> float:
@@ -265,29 +276,31 @@ class Phase:
 class Timeline:
     """Phases of strategies over time, held as one object (so batch_run keeps it whole).
 
-    Build it from ``[(start_year, strategy), ...]`` or from a string such as
-    ``"top_down@0,stop@6"`` (strategy name ``@`` start year; "stop" means baseline).
-    The first phase starts at year 0; a phase runs until the next one starts.
+    Build it from ``[(start_year, strategy), ...]`` (optionally ``(start, strategy, label)``)
+    or from a string such as ``"top_down@0,stop@6"`` (strategy name ``@`` start year; "stop"
+    means baseline). The first phase starts at year 0; a phase runs until the next one
+    starts. A timeline is never changed once built.
     """
 
     _ITEM = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(?:@\s*([0-9.]+))?\s*$")
 
-    def __init__(self, phases: list[tuple[float, str | Strategy | dict]] | str):
+    def __init__(self, phases: list[tuple] | str):
         if isinstance(phases, str):
             phases = self._parse(phases)
         if not phases:
-            raise ValueError("a timeline needs at least one phase")
+            raise _timeline_error("a timeline needs at least one phase", phases)
         built = []
-        for start, strategy in phases:
-            label = strategy if isinstance(strategy, str) else "custom"
-            if isinstance(strategy, dict) and "preset" in strategy:
-                label = f"{strategy['preset']}*"
-            built.append(Phase(float(start), resolve_strategy(strategy), str(label)))
+        for start, strategy, *label in phases:
+            built.append(Phase(float(start), resolve_strategy(strategy), _label(strategy, label)))
         starts = [p.start for p in built]
         if starts[0] != 0:
-            raise ValueError(f"a timeline's first phase must start at year 0, got {starts[0]:g}")
+            raise _timeline_error(
+                f"a timeline's first phase must start at year 0, got {starts[0]:g}", phases
+            )
         if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
-            raise ValueError(f"timeline phases must start at increasing years, got {starts}")
+            raise _timeline_error(
+                f"timeline phases must start at increasing years, got {starts}", phases
+            )
         self.phases: tuple[Phase, ...] = tuple(built)
 
     @classmethod
@@ -296,10 +309,10 @@ class Timeline:
         for i, item in enumerate(text.split(",")):
             m = cls._ITEM.match(item)
             if not m:
-                raise ValueError(f"cannot read timeline item {item!r}; write NAME@YEAR")
+                raise _timeline_error(f"cannot read timeline item {item!r}; write NAME@YEAR", text)
             start = float(m.group(2)) if m.group(2) else (0.0 if i == 0 else None)
             if start is None:
-                raise ValueError(f"timeline item {item!r} needs a start year: NAME@YEAR")
+                raise _timeline_error(f"timeline item {item!r} needs a start year: NAME@YEAR", text)
             phases.append((start, m.group(1)))
         return phases
 
@@ -312,8 +325,8 @@ class Timeline:
         return current
 
     def with_levers(self, **levers: float) -> Timeline:
-        """The same timeline with explicit lever values applied to every phase."""
-        return Timeline([(p.start, p.strategy.with_levers(**levers)) for p in self.phases])
+        """The same timeline (and phase labels) with lever values applied to every phase."""
+        return Timeline([(p.start, p.strategy.with_levers(**levers), p.label) for p in self.phases])
 
     def describe(self) -> list[dict[str, Any]]:
         """Phases as plain dicts (for provenance files)."""
@@ -329,14 +342,25 @@ class Timeline:
 def resolve_timeline(timeline: str | Timeline | None, strategy: str | Strategy | dict) -> Timeline:
     """The timeline to run: the given one, or the single `strategy` for the whole run."""
     if timeline is None:
-        label = strategy if isinstance(strategy, str) else "custom"
-        tl = Timeline([(0.0, strategy)])
-        tl.phases = (replace(tl.phases[0], label=str(label)),)
-        return tl
+        return Timeline([(0.0, strategy, strategy if isinstance(strategy, str) else "custom")])
     if isinstance(timeline, Timeline):
         return timeline
     if isinstance(timeline, str):
         return Timeline(timeline)
-    raise ValueError(
-        f"timeline must be a Timeline or a string like 'top_down@0,stop@6', got {timeline!r}"
+    raise _timeline_error(
+        f"timeline must be a Timeline or a string like 'top_down@0,stop@6', got {timeline!r}",
+        timeline,
     )
+
+
+def _label(strategy: str | Strategy | dict, label: list) -> str:
+    if label:
+        return str(label[0])
+    if isinstance(strategy, dict) and "preset" in strategy:
+        return f"{strategy['preset']}*"
+    return strategy if isinstance(strategy, str) else "custom"
+
+
+def _timeline_error(message: str, value: Any) -> InputError:
+    allowed = "phases NAME@YEAR starting at year 0, at increasing years"
+    return InputError(message, key="timeline", allowed=allowed, value=value)

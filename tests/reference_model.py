@@ -429,9 +429,7 @@ class RefModel(mesa.Model):
             zip(top.peer_u.tolist(), top.peer_v.tolist(), st.peer_trust.tolist(), strict=True)
         )
         _check_live_ties(graph, schools, peer_ties)
-        middles = list(
-            zip(st.district_capacity.tolist(), st.district_coherence.tolist(), strict=True)
-        )
+        middles = list(zip(st.middle_capacity.tolist(), st.middle_coherence.tolist(), strict=True))
         return cls(
             schools=schools,
             middles=middles,
@@ -563,8 +561,8 @@ class RefModel(mesa.Model):
             for name in ("capacity", "performance", "commitment", "innovation", "wellbeing")
         }
         out["active"] = [a.active for a in self.schools]
-        out["district_capacity"] = [m.capacity for m in self.middles]
-        out["district_coherence"] = [m.coherence for m in self.middles]
+        out["middle_capacity"] = [m.capacity for m in self.middles]
+        out["middle_coherence"] = [m.coherence for m in self.middles]
         out["peer_trust"] = [self.trust_of(u, v) for u, v in self.tie_order]
         out["lift"], out["confidence"] = self.lift, self.confidence
         return out

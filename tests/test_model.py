@@ -1,11 +1,15 @@
 """The model's public surface: agents, graph, strategies, timelines, reporters, errors."""
 
+import inspect
+
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
 from lftm_sim import PRESETS, District, School, State, Strategy, SystemModel, Timeline
+from lftm_sim.declarations import LEVER_PARAMS, SETTINGS
+from lftm_sim.errors import InputError
 from lftm_sim.graph import NETWORK_MAX, NETWORK_MIN
 from lftm_sim.metrics import (
     MODEL_REPORTERS,
@@ -14,6 +18,7 @@ from lftm_sim.metrics import (
     gain_retained,
     time_to_target,
 )
+from lftm_sim.runspec import KEYWORDS
 
 REPORTERS = [
     "year",
@@ -177,8 +182,8 @@ def test_budget_is_spent_alike_by_the_named_presets():
         ({"strategy": "sideways"}, "unknown strategy 'sideways'"),
         ({"strategy": "midle_led"}, "did you mean 'middle_led'"),
         ({"presure": 0.5}, "presure"),
-        ({"pressure": 1.5}, "lever 'pressure' must be in [0.0, 1.0]"),
-        ({"priorities": 0}, "lever 'priorities' must be in [1.0, 20.0]"),
+        ({"pressure": 1.5}, "lever 'pressure' must be in [0, 1], got 1.5"),
+        ({"priorities": 0}, "lever 'priorities' must be in [1, 20], got 0"),
         ({"strategy": {"middle_investment": 0.8, "central_support": 0.5}}, "at most 1"),
         ({"n_schools": 0}, "n_schools"),
         ({"n_districts": 500}, "n_districts"),
@@ -239,3 +244,56 @@ def test_writing_an_agent_refreshes_the_measured_gap():
     for school in m.agents_by_type[School].to_list()[:100]:
         school.performance = 0.0
     assert MODEL_REPORTERS["gap"](m) > before
+
+
+def test_capacity_level_whose_rest_capacity_reaches_1_is_an_input_error():
+    # `not a and b` used to let 0.85 through to numpy's beta draw ("b <= 0")
+    with pytest.raises(InputError) as err:
+        small(capacity_level=0.85)
+    assert err.value.key == "capacity_level" and "rest capacity" in str(err.value)
+    with pytest.raises(InputError, match="rest capacity"):
+        small(capacity_level=0.15)
+    assert small(capacity_level=0.84).run(0.5)["mean_capacity"].notna().all()
+
+
+@pytest.mark.parametrize("rng", ["abc", -5, 1.5, True])
+def test_a_bad_rng_is_an_input_error_naming_rng(rng):
+    with pytest.raises(InputError) as err:
+        small(rng=rng)
+    assert err.value.key == "rng" and "rng must be" in str(err.value)
+
+
+@pytest.mark.parametrize("years", [-1, "2", float("nan"), None])
+def test_run_refuses_years_that_are_not_a_number_of_years(years):
+    with pytest.raises(InputError) as err:
+        small().run(years)
+    assert err.value.key == "years"
+
+
+def test_defaults_and_docstring_come_from_the_declarations():
+    params = inspect.signature(SystemModel.__init__).parameters
+    for name, p in SETTINGS.items():
+        assert params[name].default == p.default, name
+        assert f"{name} (default {p.default!r}" in SystemModel.__doc__
+    for name in LEVER_PARAMS:
+        assert params[name].default is None and f"    {name} (" in SystemModel.__doc__
+    assert set(params) - {"self", "rng"} == set(KEYWORDS)
+    assert small().settings["n_schools"] == 200
+
+
+def test_agents_print_readably():
+    m = small()
+    assert repr(m.schools.to_list()[12]).startswith("School(id=12, district=")
+    assert repr(m.district_list[3]).startswith("District(id=3, schools=")
+    assert repr(m.state_agent).startswith("State(strategy='baseline'")
+
+
+def test_timelines_keep_labels_under_overrides_and_never_change():
+    m = small(timeline="top_down@0,stop@1", pressure=0.2)
+    assert [p.label for p in m.timeline.phases] == ["top_down", "stop"]
+    assert all(p.strategy.pressure == 0.2 for p in m.timeline.phases)
+    assert small(strategy="middle_led").timeline.phases[0].label == "middle_led"
+    given = Timeline("top_down@0,stop@1")
+    before = given.phases
+    assert small(timeline=given, pressure=0.2).timeline is not given
+    assert given.phases is before and before[0].strategy == PRESETS["top_down"]

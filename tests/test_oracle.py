@@ -21,7 +21,7 @@ from lftm_sim import LEVERS, SystemModel, Timeline
 TOL = 1e-9
 STEPS = 24  # six years of terms
 SCHOOL_ARRAYS = ("capacity", "performance", "commitment", "innovation", "wellbeing")
-MIDDLE_ARRAYS = ("district_capacity", "district_coherence")
+MIDDLE_ARRAYS = ("middle_capacity", "middle_coherence")
 SPENDING = ("central_support", "school_grants", "middle_investment")
 
 

@@ -22,6 +22,7 @@ from lftm_sim.scenarios import (
     SYSTEM_KEYS,
     ScenarioError,
     load_scenario,
+    memory,
     scenario_files,
 )
 from lftm_sim.strategies import LEVERS, PRESETS, Timeline
@@ -215,7 +216,7 @@ def test_to_dict_is_fully_resolved_and_round_trips(path, tmp_path):
     for phase, resolved in zip(d["phases"], scenario.phases, strict=True):
         assert set(phase["levers"]) == set(LEVERS)
         assert phase["levers"] == resolved.resolve().to_dict()
-    assert set(d["mechanisms"]) == set(sc.MECHANISM_NAMES)
+    assert set(d["mechanisms"]) == set(sc.MECHANISM_KEYS)
     if scenario.graph is None:
         assert set(d["system"]) == {k for k in SYSTEM_KEYS if not k.startswith("graph")}
     else:
@@ -263,9 +264,7 @@ def test_calibration_names_are_checked_against_real_systems_csv(tmp_path, monkey
         '\n[calibration]\nsystem = "england"\nseries = ["ks2_english_level4"]\n'
         "fit = [2000, 2002]\npredict = [2003, 2004]\n"
     )
-    base = BASE.replace("end_year = 2006", "end_year = 2006").replace(
-        'status = "illustrative"', 'status = "calibrated"'
-    )
+    base = BASE.replace('status = "illustrative"', 'status = "calibrated"')
     assert load_scenario(write(tmp_path, base + cal)).calibration["series"] == [
         "ks2_english_level4"
     ]
@@ -557,7 +556,7 @@ def test_bad_input_is_one_line_naming_file_and_key(tmp_path, text, key, needle):
 
 
 def test_too_large_for_memory_says_estimate_and_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(sc, "available_memory", lambda: 10 * 2**20)  # a 10 MB machine
+    monkeypatch.setattr(memory, "available_memory", lambda: 10 * 2**20)  # a 10 MB machine
     path = write(tmp_path, BASE.replace("schools = 120", "schools = 20000"))
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
@@ -633,7 +632,7 @@ MALFORMED_GRAPHS = [
         GRAPH.read_text().replace(">school<", ">schol<", 1),
         "kind 'schol' is not state, district or school",
     ),
-    ("g.csv", "source,target,source_kind,target_kind\na,b,school,schol\n", "g.csv line 2"),
+    ("g.csv", "source,target,source_kind,target_kind\na,b,school,schol\n", "g.csv: line 2"),
     ("g.csv", "source,target,source_kind,target_kind\na,b,school\n", "3 fields"),
     ("g.csv", "from,to\na,b\n", "unknown column 'from'"),
     ("g.csv", "source,target\na,b\n", "no kind columns"),
@@ -672,9 +671,9 @@ def test_model_errors_are_reported_with_file_and_key(tmp_path):
 
 
 def test_the_memory_limit_is_a_share_of_available_memory(monkeypatch):
-    monkeypatch.setattr(sc, "available_memory", lambda: 1000)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1000)
     assert sc.memory_limit() == 800
-    monkeypatch.setattr(sc, "available_memory", lambda: None)
+    monkeypatch.setattr(memory, "available_memory", lambda: None)
     assert sc.memory_limit() is None
     assert math.isfinite(sc.estimate_memory(1, 0)["total"])
 

@@ -1,4 +1,5 @@
-"""`lftm validate` (lftm_sim/validation.py): a smoke run end to end through `run`, the
+"""`lftm validate` (lftm_sim/validation, lftm_sim/commands/validate.py): a smoke run end to
+end through `run`, the
 report's structure, every knock-out failing, the parameter box, exit statuses and the
 bad-flag contract. The full run (64 points, 20 replicates) writes docs/validation.md."""
 
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 
 from lftm_sim import validation as v
+from lftm_sim.commands import validate as cmd
+from lftm_sim.errors import InputError
 from lftm_sim.parameters import Mechanisms, check_form
 from lftm_sim.patterns import PATTERNS
 
@@ -34,7 +37,7 @@ COLUMNS = {
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="lftm")
-    v.add_parser(parser.add_subparsers(dest="command"))
+    cmd.add_parser(parser.add_subparsers(dest="command"))
     return parser.parse_args(["validate", *argv])
 
 
@@ -52,13 +55,13 @@ def smoke(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(v, "validate", spy)
-        status = v.run(parse("--smoke", "--quiet", "--out", str(out)))
+        status = cmd.run(parse("--smoke", "--quiet", "--out", str(out)))
     return status, out, captured["frame"], captured["settings"]
 
 
 def test_smoke_run_finishes_quickly_and_passes(smoke):
     status, _, frame, settings = smoke
-    assert settings.points == v.SMOKE["points"] and settings.n_schools == v.SMOKE["n_schools"]
+    assert settings.points == cmd.SMOKE["points"] and settings.n_schools == cmd.SMOKE["n_schools"]
     assert frame.attrs["seconds"] < 60
     assert status == 0 and frame["passed"].all()
 
@@ -69,10 +72,10 @@ def test_report_frame_has_one_row_per_pattern_with_every_column(smoke):
     assert COLUMNS <= set(frame.columns)
     assert set(frame["kind"]) <= {"emergent", "encoded hypothesis"}
     assert frame["box_share"].between(0, 1).all()
-    assert (frame["box_points"] == v.SMOKE["points"]).all()
-    assert (frame["replicates"] == v.SMOKE["replicates"]).all()
+    assert (frame["box_points"] == cmd.SMOKE["points"]).all()
+    assert (frame["replicates"] == cmd.SMOKE["replicates"]).all()
     box_runs = frame.attrs["box_runs"]
-    assert len(box_runs) == v.SMOKE["points"] * len(PATTERNS)
+    assert len(box_runs) == cmd.SMOKE["points"] * len(PATTERNS)
     assert set(v.BOX) <= set(box_runs.columns)
 
 
@@ -103,7 +106,7 @@ def test_run_returns_1_when_a_pattern_fails_at_the_defaults(smoke, monkeypatch, 
     broken.attrs = dict(frame.attrs)
     broken.loc[broken["code"] == "P5", "passed"] = False
     monkeypatch.setattr(v, "validate", lambda settings, progress=False: broken)
-    assert v.run(parse("--smoke", "--quiet", "--out", str(tmp_path / "r.md"))) == 1
+    assert cmd.run(parse("--smoke", "--quiet", "--out", str(tmp_path / "r.md"))) == 1
     assert "failing: P5" in (tmp_path / "r.md").read_text()
 
 
@@ -111,14 +114,14 @@ def test_smoke_report_defaults_to_out_not_docs(smoke, monkeypatch, tmp_path):
     _, _, frame, _ = smoke
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(v, "validate", lambda settings, progress=False: frame)
-    assert v.run(parse("--smoke", "--quiet")) == 0
+    assert cmd.run(parse("--smoke", "--quiet")) == 0
     assert (tmp_path / "out" / "validation" / "validation.md").exists()
     assert not (tmp_path / "docs").exists()
 
 
 def test_full_run_defaults():
     args = parse()
-    s = v.settings_from_args(args)
+    s = cmd.settings_from_args(args)
     assert (s.points, s.replicates, s.n_schools, s.n_districts) == (64, 20, 500, 10)
     assert args.out is None and args.seed == 0
 
@@ -137,14 +140,14 @@ def test_full_run_defaults():
     ],
 )
 def test_bad_flag_values_raise_one_line_value_errors(argv, message):
-    with pytest.raises(ValueError, match=message) as err:
-        v.run(parse("--smoke", "--quiet", *argv))
+    with pytest.raises(InputError, match=message) as err:
+        cmd.run(parse("--smoke", "--quiet", *argv))
     assert "\n" not in str(err.value)
 
 
 def test_out_may_not_be_a_directory(tmp_path):
-    with pytest.raises(ValueError, match="--out must be a file path"):
-        v.run(parse("--smoke", "--quiet", "--out", str(tmp_path)))
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        cmd.run(parse("--smoke", "--quiet", "--out", str(tmp_path)))
 
 
 # --- the box ---------------------------------------------------------------------------
