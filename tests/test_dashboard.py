@@ -253,3 +253,44 @@ def test_a_refused_value_keeps_the_run_and_says_why(page):
     seed.v_model = "12"
     seed.fire_event("keyup.enter", None)
     assert model.value.seed == 12 and not rc.find(v.Alert).widgets
+
+
+# --- docs/teaching.md tells the truth about the page's defaults -----------------------------
+
+
+def _lesson(**controls):
+    """The page's default run (with baseline), 15 years: metric -> year x panel table."""
+    m = SideBySide(baseline=True, **controls)
+    while m.running:
+        m.step()
+    series = m.series()
+    return lambda metric: series.pivot_table(index="year", columns="panel", values=metric)
+
+
+def test_the_lesson_plan_quotes_what_the_page_shows():
+    """The numbers docs/teaching.md quotes (about: to 0.01) and the order it describes."""
+    about = lambda x: pytest.approx(x, abs=0.01)  # noqa: E731
+    run = _lesson()
+    p, c, gap = run("mean_performance"), run("mean_capacity"), run("gap")
+    assert p.loc[3, ["top_down", "middle_led", "bottom_up"]].tolist() == [
+        about(0.60),
+        about(0.55),
+        about(0.48),
+    ]
+    assert gap.loc[3, "bottom_up"] == about(0.34) and gap.loc[0, "bottom_up"] == about(0.30)
+    ahead = p["middle_led"] > p["top_down"]
+    assert ahead.loc[5.75:].all() and not ahead.loc[1:5.5].any()  # overtakes at about year 6
+    assert c.loc[15, ["middle_led", "top_down"]].tolist() == [about(0.84), about(0.63)]
+    assert gap.loc[15, ["middle_led", "top_down", "bottom_up"]].tolist() == [
+        about(0.11),
+        about(0.18),
+        about(0.47),
+    ]
+    stopped = _lesson(stop_year=6)("mean_performance")
+    assert stopped.loc[[6, 12], "top_down"].tolist() == [about(0.63), about(0.52)]
+    assert stopped.loc[12, "baseline"] == about(0.49)
+    assert stopped.loc[[6, 12], "middle_led"].tolist() == [about(0.63), about(0.62)]
+    assert _lesson(network_quality=0.2)("mean_capacity").loc[15, "middle_led"] == about(0.68)
+    starved = _lesson(middle_investment=0.0)
+    assert starved("mean_capacity").loc[15, "middle_led"] == about(0.66)
+    assert starved("gap").loc[6:, "middle_led"].max() == about(0.23)
