@@ -18,7 +18,7 @@ from lftm_sim.strategies import INGREDIENTS, PRESETS, network_quality
 from lftm_sim.dashboard.about import about_markdown  # isort: skip
 from lftm_sim.dashboard.controls import initial_params, lever_inputs, system_inputs
 from lftm_sim.dashboard.layout import school_positions
-from lftm_sim.dashboard.levers import adjusted, lever_costs, moved
+from lftm_sim.dashboard.levers import adjusted, funding_text, lever_costs, moved
 from lftm_sim.dashboard.model import LIVE_MAX_SCHOOLS, SideBySide
 
 SMALL = {"n_schools": 120, "n_districts": 4}
@@ -127,6 +127,20 @@ def test_lever_costs_without_and_with_the_cost_model(monkeypatch):
     priced = {c.lever: c for c in lever_costs(before, after, budget=2.0)}
     assert priced["pressure"].added == pytest.approx(2 * (0.5 - before.pressure))
     assert priced["middle_investment"].added == 0
+    assert "Spending levers use 100%" in funding_text(before, 1.0)  # the fake has no funding
+
+
+def test_lever_costs_with_the_real_cost_model():
+    costs = pytest.importorskip("lftm_sim.costs")
+    before = PRESETS["top_down"]
+    after, _ = adjusted(before, {"pressure": 0.9, "autonomy": 0.8})
+    lines = {c.lever: c for c in lever_costs(before, after, budget=1.0)}
+    assert lines["pressure"].added == pytest.approx(
+        costs.activity_cost(before.with_levers(pressure=0.9)) - costs.activity_cost(before)
+    )
+    assert lines["pressure"].added > 0 and lines["autonomy"].added == 0  # autonomy is free
+    fund = costs.funding(PRESETS["middle_led"], 1.0)
+    assert f"funds {fund.funded:.0%}" in funding_text(PRESETS["middle_led"], 1.0)
 
 
 # --- layout, controls, text --------------------------------------------------------------
@@ -273,24 +287,53 @@ def test_the_lesson_plan_quotes_what_the_page_shows():
     run = _lesson()
     p, c, gap = run("mean_performance"), run("mean_capacity"), run("gap")
     assert p.loc[3, ["top_down", "middle_led", "bottom_up"]].tolist() == [
-        about(0.60),
-        about(0.55),
+        about(0.59),
+        about(0.50),
         about(0.48),
     ]
     assert gap.loc[3, "bottom_up"] == about(0.34) and gap.loc[0, "bottom_up"] == about(0.30)
-    ahead = p["middle_led"] > p["top_down"]
-    assert ahead.loc[5.75:].all() and not ahead.loc[1:5.5].any()  # overtakes at about year 6
-    assert c.loc[15, ["middle_led", "top_down"]].tolist() == [about(0.84), about(0.63)]
-    assert gap.loc[15, ["middle_led", "top_down", "bottom_up"]].tolist() == [
-        about(0.11),
-        about(0.18),
-        about(0.47),
+    assert p.loc[15, ["top_down", "middle_led", "bottom_up"]].tolist() == [
+        about(0.62),
+        about(0.56),
+        about(0.56),
     ]
-    stopped = _lesson(stop_year=6)("mean_performance")
-    assert stopped.loc[[6, 12], "top_down"].tolist() == [about(0.63), about(0.52)]
+    assert c.loc[15].idxmax() == "bottom_up" and c.loc[15, "bottom_up"] == about(0.62)
+    assert gap.loc[15, ["bottom_up", "top_down", "middle_led"]].tolist() == [
+        about(0.47),
+        about(0.18),
+        about(0.25),
+    ]
+    rich = _lesson(budget=3.0)
+    p, c, gap = rich("mean_performance"), rich("mean_capacity"), rich("gap")
+    ahead = p["middle_led"] > p["top_down"]
+    assert ahead.loc[13:].all() and not ahead.loc[1:12.75].any()  # overtakes at about 13
+    assert p.loc[15, ["middle_led", "top_down"]].tolist() == [about(0.69), about(0.68)]
+    assert gap.loc[15].idxmin() == "middle_led" and gap.loc[15, "middle_led"] == about(0.15)
+    assert c.loc[15, ["bottom_up", "middle_led", "top_down"]].tolist() == [
+        about(0.77),
+        about(0.76),
+        about(0.73),
+    ]
+    stopped = _lesson(budget=3.0, stop_year=6)("mean_performance")
+    assert stopped.loc[[6, 12], "top_down"].tolist() == [about(0.67), about(0.56)]
     assert stopped.loc[12, "baseline"] == about(0.49)
-    assert stopped.loc[[6, 12], "middle_led"].tolist() == [about(0.63), about(0.62)]
-    assert _lesson(network_quality=0.2)("mean_capacity").loc[15, "middle_led"] == about(0.68)
-    starved = _lesson(middle_investment=0.0)
-    assert starved("mean_capacity").loc[15, "middle_led"] == about(0.66)
-    assert starved("gap").loc[6:, "middle_led"].max() == about(0.23)
+    assert stopped.loc[[6, 12], "middle_led"].tolist() == [about(0.60), about(0.58)]
+    lead = stopped["middle_led"] > stopped["top_down"]
+    assert lead.loc[8.5:].all() and not lead.loc[1:8.25].any()
+    lean = _lesson(network_quality=0.5)
+    assert lean("mean_performance").loc[15, "middle_led"] == about(0.58)
+    assert lean("mean_capacity").loc[15, "middle_led"] == about(0.60)
+
+
+def test_the_lesson_plan_quotes_the_cost_card():
+    pytest.importorskip("lftm_sim.costs")
+    middle = PRESETS["middle_led"]
+    assert "cost 2.64 budgets" in funding_text(middle, 1.0) and "funds 38%" in funding_text(
+        middle, 1.0
+    )
+    assert "cost 0.40 budgets" in funding_text(PRESETS["top_down"], 1.0)
+    assert "funds 100%" in funding_text(middle, 3.0)
+    lean, _ = adjusted(middle, {"network_quality": 0.5})
+    assert "funds 66%" in funding_text(lean, 1.0)
+    (saving,) = lever_costs(middle, lean, 1.0)
+    assert saving.added == pytest.approx(-1.1, abs=0.05)

@@ -17,7 +17,7 @@ from mesa.visualization.utils import update_counter
 from . import figures
 from .about import about_markdown
 from .controls import lever_inputs, strategy_inputs, system_inputs
-from .levers import lever_costs
+from .levers import funding_text, lever_costs
 from .model import STEPS_PER_YEAR, SideBySide
 
 NETWORK_EVERY = 4  # terms between redraws of the network figure (one school year)
@@ -77,8 +77,7 @@ def CostCard(model: SideBySide, budget: float):
         solara.Text(line.text)
     for note in model.notes:
         solara.Text(note)
-    spent = model.strategy.spend_share
-    solara.Text(f"Spending levers use {spent:.0%} of the budget of {budget:g}.")
+    solara.Text(funding_text(model.strategy, budget))
 
 
 @solara.component

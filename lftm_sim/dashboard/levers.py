@@ -8,6 +8,7 @@ panels keep their presets, so the class sees the effect against them.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from ..declarations import LEVER_PARAMS, Param
@@ -133,10 +134,31 @@ def lever_costs(before: Strategy, after: Strategy, budget: float) -> list[LeverC
     return lines
 
 
-def _pricing():
-    """`lftm_sim.costs.activity_cost` where the cost model is installed, else None."""
-    try:
-        from .. import costs  # noqa: PLC0415 - optional until the cost model lands
+def funding_text(strategy: Strategy, budget: float) -> str:
+    """What the budget buys of the strategy's plan, in one line.
+
+    With the cost model: the plan's priced activities, the share of them the budget funds
+    and the money left for the spending levers. Without it: the budget share the spending
+    levers use."""
+    costs = _cost_model()
+    if costs is None or not hasattr(costs, "funding"):
+        return f"Spending levers use {strategy.spend_share:.0%} of the budget of {budget:g}."
+    fund = costs.funding(strategy, budget)
+    return (
+        f"The plan's activities cost {fund.activity_cost:.2f} budgets per school-year: a "
+        f"budget of {budget:g} funds {fund.funded:.0%} of them and leaves {fund.channels:.2f} "
+        "for the spending levers."
+    )
+
+
+def _cost_model():
+    """`lftm_sim.costs` where the cost model is installed, else None."""
+    try:  # optional: the dashboard works without the cost model
+        return importlib.import_module("lftm_sim.costs")
     except ImportError:
         return None
-    return getattr(costs, "activity_cost", None)
+
+
+def _pricing():
+    """`lftm_sim.costs.activity_cost` where the cost model is installed, else None."""
+    return getattr(_cost_model(), "activity_cost", None)
