@@ -42,15 +42,10 @@ class Panel:
 
 
 def load_scenario_file(path: str | Path):
-    """The scenario at `path` (InputError naming the file on any problem)."""
+    """The scenario at `path` (the loader's ScenarioError, an InputError, on any problem)."""
     from ..scenarios import load_scenario
 
-    try:
-        return load_scenario(path)
-    except InputError:
-        raise
-    except ValueError as err:  # the scenario loader's own error type
-        raise InputError(str(err), file=None, key="scenario", value=str(path)) from None
+    return load_scenario(path)
 
 
 class SideBySide(mesa.Model):
@@ -92,18 +87,16 @@ class SideBySide(mesa.Model):
         self.calendar = sc is not None
         self.years = float(sc.years) if sc else float(DEFAULT_YEARS)
         system = self._system(sc, n_schools, n_districts, budget)
-        if adjust not in PRESETS:
-            raise InputError(f"adjust must be one of {', '.join(PRESETS)}, got {adjust!r}")
-        self.adjust = adjust
-        levers = dict(
-            pressure=pressure,
-            middle_investment=middle_investment,
-            lateral_learning=lateral_learning,
-            network_quality=network_quality,
-            autonomy=autonomy,
+        self._adjust(
+            adjust,
+            dict(
+                pressure=pressure,
+                middle_investment=middle_investment,
+                lateral_learning=lateral_learning,
+                network_quality=network_quality,
+                autonomy=autonomy,
+            ),
         )
-        self.preset = PRESETS[adjust]
-        self.strategy, self.notes = adjusted(self.preset, moved(self.preset, levers))
         if not 0 <= stop_year < self.years:
             raise InputError(
                 f"stop_year must be 0 (never) or a year before {self.years:g}, got {stop_year}"
@@ -112,20 +105,19 @@ class SideBySide(mesa.Model):
         shown = dict(
             baseline=baseline, top_down=top_down, bottom_up=bottom_up, middle_led=middle_led
         )
-        timelines = {name: self._timeline(name) for name in STRATEGIES if shown[name]}
-        if sc is not None and scenario_timeline:
-            timelines[SCENARIO_PANEL] = self._stopped(sc.timeline())
-        if not timelines:
-            raise InputError("choose at least one strategy to show")
-        self.panels = [
-            Panel(name, self._label(name), self._build(system, tl))
-            for name, tl in timelines.items()
-        ]
+        self.panels = self._panels(system, shown, sc if scenario_timeline else None)
         self._check_same_system()
         self.positions = school_positions(self.panels[0].model.topology)  # once, shared
         self.running = True
 
     # --- set-up ----------------------------------------------------------------------
+
+    def _adjust(self, adjust: str, levers: dict[str, float | None]) -> None:
+        """The strategy the levers change: its preset, the adjusted strategy, the notes."""
+        if adjust not in PRESETS:
+            raise InputError(f"adjust must be one of {', '.join(PRESETS)}, got {adjust!r}")
+        self.adjust, self.preset = adjust, PRESETS[adjust]
+        self.strategy, self.notes = adjusted(self.preset, moved(self.preset, levers))
 
     def _system(self, sc, n_schools, n_districts, budget) -> dict:
         """SystemModel keywords shared by every panel (a scenario's, sizes from controls)."""
@@ -148,6 +140,15 @@ class SideBySide(mesa.Model):
             system.update(n_schools=schools, n_districts=districts)
         system["budget"] = SETTINGS["budget"].check(budget, key="budget")
         return system
+
+    def _panels(self, system: dict, shown: dict[str, bool], sc) -> list[Panel]:
+        """One panel per shown strategy, then the scenario's own timeline (if given)."""
+        timelines = {name: self._timeline(name) for name in STRATEGIES if shown[name]}
+        if sc is not None:
+            timelines[SCENARIO_PANEL] = self._stopped(sc.timeline())
+        if not timelines:
+            raise InputError("choose at least one strategy to show")
+        return [Panel(n, self._label(n), self._build(system, tl)) for n, tl in timelines.items()]
 
     def _timeline(self, name: str) -> Timeline:
         strategy = self.strategy if name == self.adjust else PRESETS[name]
