@@ -337,3 +337,28 @@ def test_the_lesson_plan_quotes_the_cost_card():
     assert "funds 66%" in funding_text(lean, 1.0)
     (saving,) = lever_costs(middle, lean, 1.0)
     assert saving.added == pytest.approx(-1.1, abs=0.05)
+
+
+@pytest.mark.parametrize("kind", ["SeriesFigure", "DistributionFigure", "NetworkFigure"])
+def test_a_blitted_frame_matches_a_full_redraw(kind):
+    """Frames drawn over the saved background show what a full redraw shows, data in view."""
+    import io
+
+    from matplotlib.image import imread
+
+    from lftm_sim.dashboard import figures
+
+    m = SideBySide(**SMALL, stop_year=1)
+    live = getattr(figures, kind)(m)
+    for _ in range(9):  # past the stop year: the series axes have had to grow
+        m.step()
+        frame = live.png(m)
+    full = io.BytesIO()
+    live.update(m).savefig(full, format="png")
+    a, b = imread(io.BytesIO(frame)), imread(io.BytesIO(full.getvalue()))
+    assert a.shape == b.shape
+    assert (np.abs(a - b).max(axis=-1) > 0.02).mean() < 0.001
+    for line in getattr(live, "lines", {}).values():  # the series: every point in view
+        lo, hi = line.axes.get_ylim()
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert lo <= y.min() <= y.max() <= hi

@@ -78,7 +78,7 @@ class LiveFigure:
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
             self.canvas.restore_region(self.background)
-        for artist in self.dynamic:
+        for artist in sorted(self.dynamic, key=lambda a: a.get_zorder()):  # as draw() would
             self.fig.draw_artist(artist)
         width, height = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
@@ -198,11 +198,11 @@ class NetworkFigure(LiveFigure):
         size = float(np.clip(10_000 / len(xy), 1, 40))
         self.parts = []
         for ax in axes[:n]:
-            ties = LineCollection([], colors="0.45", linewidths=0.5, alpha=0.6)
+            ties = LineCollection([], colors="0.45", linewidths=0.5, alpha=0.6, zorder=1)
             ax.add_collection(ties)
             dots = ax.scatter(
                 xy[:, 0], xy[:, 1], c=np.zeros(len(xy)), s=size, cmap=CAPACITY_MAP,
-                vmin=0, vmax=1, lw=0,
+                vmin=0, vmax=1, lw=0, zorder=2,
             )  # fmt: skip
             title = ax.set_title("\n")
             ax.set_aspect("equal")
