@@ -92,7 +92,7 @@ def _grow(limits: tuple[float, float] | None, values: np.ndarray) -> tuple[float
     lo, hi = float(np.min(values)), float(np.max(values))
     if limits is not None and limits[0] <= lo and hi <= limits[1]:
         return limits
-    margin = 0.25 * max(hi - lo, 0.04)  # generous, so the axis seldom has to grow
+    margin = 0.5 * max(hi - lo, 0.1)  # generous, so the axis seldom has to grow
     if limits is None:
         return lo - margin, hi + margin
     return min(limits[0], lo - margin), max(limits[1], hi + margin)
