@@ -29,6 +29,10 @@ Every panel is the same imaginary school system: the same schools, districts and
 and the same luck each term. Each is run under a different strategy at the same budget, so
 the strategy is the only difference between them.
 
+The patterns below are the claims the model is checked against (`lftm validate`). Whether
+each one shows up at the settings you chose is for you to watch: a claim that fails here is a
+finding, not a fault of the page.
+
 **Emergent patterns.** No single rule was written to produce these. They arise from several
 processes acting together over the years, so seeing them is evidence that the mechanisms
 hang together:
