@@ -46,12 +46,13 @@ test: $(VENV)/.installed-dev browser
 
 validate: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
-	$(BIN)/lftm validate --workers 2
+	$(BIN)/lftm validate --workers 2 --force
 	$(BIN)/lftm calibrate scenarios/england_nlns.toml scenarios/ontario_2003_2015.toml --out out/calibration --force --store
 
 bench: $(VENV)/.installed-dev browser
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
 	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
+	$(BIN)/python benchmarks/cli_startup.py | tee benchmarks/cli_startup.txt
 	$(BIN)/python benchmarks/dashboard.py | tee benchmarks/dashboard.txt
 
 lint: $(VENV)/.installed-dev

@@ -64,8 +64,10 @@ def initial_state(top: Topology, rng: np.random.Generator, spec: RunSpec) -> dyn
     n_middle = D if D else top.n_networks
     middle_capacity = rng.beta(3, 7, n_middle)
     middle_coherence = rng.beta(3, 7, n_middle)
+    network_draw = rng.standard_normal(top.n_networks)  # 7.12, drawn whatever the spread
+    worth = np.full(S, 1 - mp.bad_idea_share)  # unsorted ideas (7.13)
     span = mp.performance_ceiling - mp.performance_floor
-    skill = (1 - mp.innovation_weight) * capacity + mp.innovation_weight * innovation
+    skill = (1 - mp.innovation_weight) * capacity + mp.innovation_weight * innovation * worth
     performance = (mp.performance_floor + span * skill) * (1 - mp.need_penalty * need)
     home = top.school_district if D else top.school_network
     return dynamics.SystemState(
@@ -82,6 +84,8 @@ def initial_state(top: Topology, rng: np.random.Generator, spec: RunSpec) -> dyn
         middle_coherence=middle_coherence,
         peer_trust=peer_trust,
         middle_trust=middle_trust,
+        quality_draw=network_draw[top.school_network],
+        worth=worth,
         lift=0.0,
         confidence=0.5,
     )
@@ -102,6 +106,8 @@ class Layout:
     has_districts: np.ndarray  # per school: its run has districts (its middle is fixed)
     least_need: np.ndarray  # per school: in its run's least-needy quarter
     most_need: np.ndarray  # per school: in its run's most-needy quarter
+    n_least: np.ndarray  # schools in each run's least-needy quarter
+    n_most: np.ndarray  # schools in each run's most-needy quarter
 
 
 def _starts(sizes: list[int]) -> np.ndarray:
@@ -154,6 +160,8 @@ def stack(built: list[Built]) -> tuple[Topology, dynamics.SystemState, Layout]:
         has_districts=np.repeat([t.n_districts > 0 for t in tops], np.diff(school_start)),
         least_need=cat([q[0] for q in quarters]),
         most_need=cat([q[1] for q in quarters]),
+        n_least=np.array([q[0].sum() for q in quarters]),
+        n_most=np.array([q[1].sum() for q in quarters]),
     )
     states = [b.state for b in built]
     per_run = ("middle", "lift", "confidence")  # stacked below with their offsets

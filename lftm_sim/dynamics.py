@@ -43,6 +43,8 @@ class SystemState:
     middle_coherence: np.ndarray  # coherence H of each middle unit
     peer_trust: np.ndarray  # trust on each school-school tie
     middle_trust: np.ndarray  # trust on each tie between middle units (consortia; fixed)
+    quality_draw: np.ndarray  # per school: its network's quality draw epsilon_n (fixed; 7.12)
+    worth: np.ndarray  # per school: share of its practice that is good (7.13)
     lift: Any  # the temporary pressure lift L (system level: one per run)
     confidence: Any  # public confidence (system level: one per run)
 
@@ -54,7 +56,8 @@ class StepContext:
     `quality` ... `lift` are seen by schools; `at_middle`, `at_tie` and `at_run` give the
     levers and strategy terms on the middle units' rows, the ties and the runs."""
 
-    quality: Any  # network quality Q from the eight ingredients (gated, see Mechanisms)
+    quality: Any  # per school: its network's quality Q_n (7.12) from the gated Q of 7.0
+    tie_quality: Any  # per school-school tie: the mean quality of its two ends' networks
     focus: Any  # focus from the number of priorities
     central: Any  # budget * central_support
     grants: Any  # budget * school_grants
@@ -67,6 +70,7 @@ class StepContext:
     middle_c: np.ndarray  # C of each school's middle unit (0 with none)
     peer_capacity: np.ndarray  # trust-weighted mean capacity of active peers
     peer_innovation: np.ndarray  # trust-weighted mean innovation of active peers
+    peer_worth: np.ndarray  # worth of the practice a school's peers hold (7.13)
     peer_trust_mean: np.ndarray  # mean trust of a school's live ties (0 with none)
     member: np.ndarray  # 1.0 where the school takes part in a network with live ties
     middle_peer_capacity: np.ndarray  # trust-weighted mean C of consortium peers
@@ -89,32 +93,44 @@ def step_context(
     s: Levers,
     at: dict[str, Levers],
     peer_matrix: sp.csr_matrix,
-    middle_matrix: sp.csr_matrix,
+    middle: tuple[sp.csr_matrix, np.ndarray],
     live_ties: np.ndarray,
     standing: np.ndarray,
     lift: Any,
+    mp: Mechanisms,
+    ties: tuple[np.ndarray, np.ndarray],
 ) -> StepContext:
     """Per-step shared quantities; peer means are sparse products over trusted ties.
 
     `s` holds the levers and `strategy_terms` as schools see them, `at` the same on the
-    middle units, the ties and the runs; `live_ties` counts each school's ties whose two
-    ends take part in their networks; `standing` comes from the run's one ranking."""
+    middle units, the ties and the runs; `middle` is the consortium matrix and its row sums
+    (fixed); `live_ties` counts each school's ties whose two ends take part in their
+    networks; `standing` comes from the run's one ranking; `ties` are the school-school
+    ties' two ends (for the quality of each tie). The four peer sums are one sparse product."""
     has_mid = st.middle >= 0
     mid = np.where(has_mid, st.middle, 0)
     C, H = st.middle_capacity, st.middle_coherence
     middle_c = np.where(has_mid, C[mid] if len(C) else 0.0, 0.0)
     middle_ch = np.where(has_mid, (C * H)[mid] if len(C) else 0.0, 0.0)
-    degree = peer_matrix @ np.ones(len(st.capacity))
+    sums = peer_matrix @ np.column_stack(
+        (np.ones(len(st.capacity)), st.capacity, st.innovation, st.innovation * st.worth)
+    )
+    degree = sums[:, 0]
     linked = degree > 0
     safe = np.where(linked, degree, 1.0)
-    peer_c = np.where(linked, (peer_matrix @ st.capacity) / safe, st.capacity)
-    peer_q = np.where(linked, (peer_matrix @ st.innovation) / safe, st.innovation)
+    peer_c = np.where(linked, sums[:, 1] / safe, st.capacity)
+    held = sums[:, 2]
+    peer_q = np.where(linked, held / safe, st.innovation)
+    good = held > 0
+    peer_v = np.where(good, sums[:, 3] / np.where(good, held, 1.0), st.worth)
+    quality = network_quality_by_network(s.quality, st.quality_draw, mp)
     trust_mean = np.where(linked, degree / np.maximum(live_ties, 1), 0.0)
-    d_degree = middle_matrix @ np.ones(len(C))
+    middle_matrix, d_degree = middle
     d_linked = d_degree > 0
     d_peer = np.where(d_linked, (middle_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)
     return StepContext(
-        quality=s.quality,
+        quality=quality,
+        tie_quality=0.5 * (quality[ties[0]] + quality[ties[1]]),
         focus=s.focus,
         central=s.central,
         grants=s.grants,
@@ -127,6 +143,7 @@ def step_context(
         middle_c=middle_c,
         peer_capacity=peer_c,
         peer_innovation=peer_q,
+        peer_worth=peer_v,
         peer_trust_mean=trust_mean,
         member=linked.astype(float),
         middle_peer_capacity=d_peer,
@@ -217,7 +234,7 @@ def lateral_learning(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext
     take_part = mp.participation_rate * rate * cx.member
     tau = st.peer_trust
     learn = mp.lateral_rate * rate * cx.peer_trust_mean
-    tie_rate = cx.at_tie.lateral_learning * cx.at_tie.quality
+    tie_rate = cx.at_tie.lateral_learning * cx.tie_quality
     return {
         "capacity": learn * np.maximum(cx.peer_capacity - c, 0.0),
         "commitment": take_part * (s.co_design * (1 - b) - (1 - s.co_design) * b),
@@ -225,14 +242,10 @@ def lateral_learning(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext
     }
 
 
-def innovation(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
-    """5. Innovation: letting go (or autonomy, or a district's initiative) generates new
-    practice in proportion to capacity, pressure suppresses it; reining in keeps the good
-    share; practice spreads toward better peers and lapses without reining in.
-
-    Seed: "Directional vision, letting go, and reining in ... good ideas get sorted out
-    and retained"; the old model "cannot generate innovation and learning fast enough".
-    """
+def practice_flows(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext):
+    """5. The flows of practice this step: generated (letting go, autonomy or a district's
+    initiative, in proportion to capacity, suppressed by pressure) and kept (reining in),
+    spread from better peers, and lapsed. Returns (kept, spread, lapse)."""
     q, c = st.innovation, st.capacity
     freedom = 1 - (1 - s.letting_go) * (1 - s.autonomy) * (1 - s.initiative * cx.middle_c)
     generated = mp.innovation_rate * freedom * (1 - s.pressure) * c * (1 - q)
@@ -245,7 +258,67 @@ def innovation(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> d
         * np.maximum(cx.peer_innovation - q, 0.0)
     )
     lapse = mp.practice_decay * (1 - 0.5 * s.reining_in) * q
-    return {"innovation": kept * generated + spread - lapse}
+    return kept * generated, spread, lapse
+
+
+def innovation(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
+    """5. Innovation: letting go (or autonomy, or a district's initiative) generates new
+    practice in proportion to capacity, pressure suppresses it; reining in keeps a larger
+    share; practice spreads toward better peers and lapses without reining in. Which of
+    it is good is `practice_worth`.
+
+    Seed: "Directional vision, letting go, and reining in ... good ideas get sorted out
+    and retained"; the old model "cannot generate innovation and learning fast enough".
+    """
+    kept, spread, lapse = practice_flows(st, s, mp, cx)
+    return {"innovation": kept + spread - lapse}
+
+
+def worth_inflow(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext):
+    """13. What enters a school's practice and how good it is: of the kept new practice a
+    share `bad_idea_share` is bad, and sorting (reining in with transparency) drops that
+    share of the bad. Returns (dropped, new, new_worth, spread, peer_worth, lapse)."""
+    kept, spread, lapse = practice_flows(st, s, mp, cx)
+    sort = s.reining_in * s.transparency
+    bad = mp.bad_idea_share * sort
+    unsorted = 1 - bad  # > 0 unless every idea is bad and all bad ones are dropped
+    new_worth = np.where(
+        unsorted > 0, (1 - mp.bad_idea_share) / np.where(unsorted > 0, unsorted, 1.0), 1.0
+    )
+    return kept * bad, kept * unsorted, new_worth, spread, cx.peer_worth, lapse
+
+
+def practice_worth(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
+    """13. Worth of practice: new ideas vary in worth; reining in with transparent results
+    sorts them, dropping bad ones; practice copied from peers brings their worth; lapse
+    takes practice of every worth alike. The stock's worth is the mixture (it stays in
+    [0, 1] as a convex combination).
+
+    Seed: "Because the model is laden with transparency, precision of action, assessment
+    of what is being learned including outcomes, and continuous exchanges and
+    deliberation, good ideas get sorted out and retained"; LftM helps "to assess and sort
+    out what should be retained and spread".
+    """
+    q, v = st.innovation, st.worth
+    dropped, new, new_worth, spread, peer_worth, lapse = worth_inflow(st, s, mp, cx)
+    after = q - lapse + new + spread
+    mixed = new * (new_worth - v) + spread * (peer_worth - v)
+    return {
+        "innovation": -dropped,
+        "worth": np.where(after > 0, mixed / np.where(after > 0, after, 1.0), 0.0),
+    }
+
+
+def network_quality_by_network(quality: Any, draw: np.ndarray, mp: Mechanisms) -> np.ndarray:
+    """12. Network quality, network by network: the strategy's (gated) Q is the median
+    network's; a network's draw epsilon_n sets how well it realises the ingredients,
+    Q_n = Q ** exp(quality_spread * epsilon_n), in [0, 1] by form (Q_n = Q when the
+    spread is 0; Q_n = 0 whenever Q = 0).
+
+    Seed: "It is crucial to say that every time the middle gets together, it is not
+    automatically a good thing."
+    """
+    return quality ** np.exp(mp.quality_spread * draw)
 
 
 def sustainability(st: SystemState, s: Levers, mp: Mechanisms, cx: StepContext) -> dict:
@@ -308,7 +381,8 @@ def performance(
     distinctive local needs and diversities".
     """
     p = st.performance
-    skill = (1 - mp.innovation_weight) * st.capacity + mp.innovation_weight * st.innovation
+    good = st.innovation * st.worth  # only good practice lifts performance (7.13)
+    skill = (1 - mp.innovation_weight) * st.capacity + mp.innovation_weight * good
     span = mp.performance_ceiling - mp.performance_floor
     penalty = mp.need_penalty * (1 - mp.need_mitigation * s.responsiveness * cx.middle_ch)
     target = (mp.performance_floor + span * skill) * (1 - penalty * st.need)

@@ -57,6 +57,7 @@ class SystemModel(mesa.Model):
         network_size: float = _d("network_size"),
         initial_network_share: float = _d("initial_network_share"),
         consortium_size: int = _d("consortium_size"),
+        spin_up_years: float = _d("spin_up_years"),
         graph: nx.Graph | None = None,
         mechanisms: Mechanisms | dict | None = None,
         collect_agents: bool = False,

@@ -87,6 +87,9 @@ class Mechanisms:
     # 9 well-being and public confidence
     wellbeing_rate: float = _default("wellbeing_rate")
     confidence_rate: float = _default("confidence_rate")
+    # 12 network quality by network; 13 worth of new practice
+    quality_spread: float = _default("quality_spread")
+    bad_idea_share: float = _default("bad_idea_share")
 
     def __post_init__(self) -> None:
         for f in fields(self):

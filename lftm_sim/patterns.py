@@ -1,14 +1,23 @@
-"""Pattern checks (MODEL.md section 6): each claim once, with its numeric threshold.
+"""Pattern checks (docs/design.md section 6): the seeds' claims as hypotheses to test.
 
-Used by the test suite and by `lftm validate`. A check names the runs it needs
-(variants), the runs are made once for all checks with common random numbers, and the
-check turns their series into a statistic and a verdict. Statistics are computed over
-replicates: a claim that one strategy beats another holds when the 95% interval of the
-paired difference lies on the claimed side.
+Used by the test suite and by `lftm validate`. A pattern names the runs it needs
+(variants); the runs are made once for all patterns with common random numbers, and the
+pattern's `judge` turns their series into an effect, a 95% interval and a verdict.
+
+The rule is the same for every pattern: **the claim holds when the 95% interval of its
+effect lies beyond the minimum effect that matters** (`Pattern.min_effect`, argued in
+`MIN_EFFECTS`). A significant effect smaller than that is a fail: with common random
+numbers any interval can be made tight, so significance alone proves nothing.
+Differences get t-intervals over replicates; ratios (a share of a gain) get percentile
+bootstrap intervals from paired resampling of replicates, seeded.
+
+Compound claims of the design (P2, P3, P4, P6, P7) are split into parts, each with its
+own verdict and its own knock-out. The checks themselves are in `pattern_checks`.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,13 +27,11 @@ import pandas as pd
 from scipy import stats
 
 from .experiments import run_variants
-from .strategies import INGREDIENTS
 
-GAP_MARGIN = 0.01  # P4: middle-led's gap may exceed top-down's by at most this
-# P8: the equity gap must widen by more than this (95% CI lower bound above it). Without
-# autonomy the gap still creeps up by about 0.01 (the need penalty scales with a rising
-# mean), so "widens" means more than twice that drift: two points of the share at standard.
-EQUITY_MARGIN = 0.02
+EMERGENT = "emergent"
+ENCODED = "encoded hypothesis"
+#: Bootstrap resamples for ratio intervals.
+BOOTSTRAP = 2000
 
 
 @dataclass(frozen=True)
@@ -46,33 +53,60 @@ class PatternConfig:
         return base
 
 
-@dataclass
-class PatternResult:
-    """One pattern's verdict and the statistic behind it."""
+@dataclass(frozen=True)
+class Verdict:
+    """A judge's answer: the effect, its 95% interval, and whether the claim holds."""
 
-    code: str
-    claim: str
-    kind: str  # "emergent" or "encoded hypothesis"
-    statistic: float
-    threshold: str
+    effect: float
+    low: float
+    high: float
     passed: bool
     detail: str = ""
 
 
+@dataclass
+class PatternResult:
+    """One pattern's verdict: effect (`statistic`), interval and minimum effect."""
+
+    code: str
+    claim: str
+    kind: str  # EMERGENT or ENCODED
+    statistic: float  # the effect
+    threshold: str
+    passed: bool
+    detail: str = ""
+    low: float = float("nan")
+    high: float = float("nan")
+    min_effect: float = float("nan")
+    knocked_out: bool = False
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """A claim, the runs it needs (name -> model keywords) and how to judge them."""
+    """A claim, the runs it needs (name -> model keywords) and how to judge them.
+
+    `compared` names the two runs whose difference is the claim and `judged` the reporters
+    the effect is computed from: a knock-out must not make those runs identical in those
+    reporters (that would remove the comparison, not a mechanism).
+    `knockout` is empty when no mechanism can be removed without removing the
+    comparison itself; `carrier` says what carries the pattern and why it has its kind.
+    """
 
     code: str
     claim: str
     kind: str
     years: float
     variants: dict[str, dict[str, Any]]
-    judge: Callable[[pd.DataFrame], tuple[float, str, bool, str]]
+    judge: Callable[[pd.DataFrame, np.random.Generator], Verdict]
+    threshold: str
+    min_effect: float
+    compared: tuple[str, str]
+    judged: tuple[str, ...]
+    carrier: str
     knockout: dict[str, float] = field(default_factory=dict)
 
 
-# --- helpers over the tidy frame of run_variants ------------------------------------
+# --- statistics over the tidy frame of run_variants -----------------------------------
 
 
 def at_year(frame: pd.DataFrame, variant: str, column: str, year: float) -> np.ndarray:
@@ -93,334 +127,157 @@ def interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _greater(diff: np.ndarray) -> bool:
-    """The paired difference is positive: its 95% interval lies above 0."""
-    return interval(diff)[1] > 0
+def bootstrap_ratio(
+    num: np.ndarray, den: np.ndarray, rng: np.random.Generator, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Ratio of replicate means and its percentile bootstrap interval, resampling
+    replicates in pairs (numerator and denominator of one replicate stay together)."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    ratio = float(num.mean() / den.mean()) if den.mean() != 0 else float("nan")
+    idx = rng.integers(0, len(num), size=(BOOTSTRAP, len(num)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        draws = num[idx].mean(axis=1) / den[idx].mean(axis=1)
+    draws = draws[np.isfinite(draws)]
+    if not draws.size:
+        return ratio, float("nan"), float("nan")
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return ratio, float(lo), float(hi)
 
 
-def _gain(frame, variant, column, year, base="baseline"):
+def gain(frame: pd.DataFrame, variant: str, column: str, year: float, base="baseline"):
+    """Per replicate: `variant` minus `base` (same seed) in `column` at `year`."""
     return at_year(frame, variant, column, year) - at_year(frame, base, column, year)
 
 
-# --- the nine patterns -----------------------------------------------------------------
-
-PRESET_RUNS = {
-    name: {"strategy": name} for name in ("baseline", "top_down", "bottom_up", "middle_led")
-}
-END = 12.0
-
-
-def _p1(f):
-    td = at_year(f, "top_down", "mean_performance", 3)
-    rival = np.maximum(
-        at_year(f, "bottom_up", "mean_performance", 3),
-        at_year(f, "middle_led", "mean_performance", 3),
-    )
-    diff = td - rival
+def exceeds(diff: np.ndarray, min_effect: float, what: str) -> Verdict:
+    """The paired difference's 95% interval lies above `min_effect`."""
     m, lo, hi = interval(diff)
-    return m, "95% CI of paired difference > 0", _greater(diff), f"CI [{lo:.4f}, {hi:.4f}]"
+    return Verdict(m, lo, hi, bool(lo > min_effect), f"{what} {m:+.4f} [{lo:+.4f}, {hi:+.4f}]")
 
 
-def _p2(f):
-    def kept(v):
-        return (
-            _gain(f, v, "mean_performance", 11).mean() / _gain(f, v, "mean_performance", 6).mean()
-        )
+def share_beyond(
+    num: np.ndarray,
+    den: np.ndarray,
+    rng: np.random.Generator,
+    threshold: float,
+    below: bool,
+    min_gain: float,
+    what: str,
+) -> Verdict:
+    """A share of a gain (num / den, bootstrap interval) lies below (or above)
+    `threshold`; a share of a gain smaller than `min_gain` is no evidence and fails."""
+    r, lo, hi = bootstrap_ratio(num, den, rng)
+    big = float(np.mean(den)) >= min_gain
+    side = hi < threshold if below else lo > threshold
+    ok = bool(big and np.isfinite(lo) and side)
+    note = f"{what} {r:.3f} [{lo:.3f}, {hi:.3f}] of a gain of {np.mean(den):+.4f}"
+    if not big:
+        note += f" (below the minimum gain {min_gain:g}: no evidence)"
+    return Verdict(r, lo, hi, ok, note)
 
-    td, ml = kept("top_down_stopped"), kept("middle_led_stopped")
-    ok = td < 0.5 < ml
-    return (
-        td,
-        "top-down keeps < 0.5 and middle-led > 0.5 of its gain 5 years after stopping",
-        ok,
-        f"top-down keeps {td:.3f}, middle-led keeps {ml:.3f}",
+
+# --- running and judging ---------------------------------------------------------------
+
+
+def _rng(seed: int, code: str) -> np.random.Generator:
+    return np.random.default_rng([int(seed), zlib.crc32(code.encode())])
+
+
+def _groups(codes: list[str], config: PatternConfig, knockout: bool) -> dict[tuple, list[str]]:
+    """Patterns that share mechanism settings share their runs."""
+    from .pattern_checks import PATTERNS
+
+    groups: dict[tuple, list[str]] = {}
+    for code in codes:
+        mech = dict(config.mechanisms or {})
+        if knockout:
+            mech.update(PATTERNS[code].knockout)
+        groups.setdefault(tuple(sorted(mech.items())), []).append(code)
+    return groups
+
+
+def run_group(codes: list[str], config: PatternConfig, mech_items: tuple = ()) -> pd.DataFrame:
+    """The runs the given patterns need, under one set of mechanism parameters."""
+    from .pattern_checks import PATTERNS
+
+    years = max(PATTERNS[code].years for code in codes)
+    variants: dict[str, dict[str, Any]] = {}
+    for code in codes:
+        variants.update(PATTERNS[code].variants)
+    system = config.system()
+    if mech_items:
+        system["mechanisms"] = dict(mech_items)
+    runs = {name: {**system, **spec} for name, spec in variants.items()}
+    return run_variants(
+        runs,
+        config.replicates,
+        years,
+        seed=config.seed,
+        workers=config.workers,
+        progress=config.progress,
     )
-
-
-def _p3(f):
-    checks, parts = [], []
-    for col in ("gap", "gap_logit"):
-        widen = at_year(f, "bottom_up", col, END) - at_year(f, "bottom_up", col, 0)
-        widest = at_year(f, "bottom_up", col, END) - np.maximum(
-            at_year(f, "top_down", col, END), at_year(f, "middle_led", col, END)
-        )
-        checks += [_greater(widen), _greater(widest)]
-        parts.append(f"{col}: widens {widen.mean():+.4f}, over next widest {widest.mean():+.4f}")
-    bu_gain = _gain(f, "bottom_up", "mean_performance", END).mean()
-    ml_gain = _gain(f, "middle_led", "mean_performance", END).mean()
-    little = bu_gain < 0.5 * ml_gain
-    parts.append(f"mean p gain {bu_gain:+.4f} vs middle-led {ml_gain:+.4f}")
-    widen = at_year(f, "bottom_up", "gap", END) - at_year(f, "bottom_up", "gap", 0)
-    return (
-        float(widen.mean()),
-        "gap widens and is widest (both scales); gain < half of middle-led's",
-        all(checks) and little,
-        "; ".join(parts),
-    )
-
-
-def _p4(f):
-    parts, ok = [], True
-    for col in ("mean_capacity", "mean_innovation"):
-        d = at_year(f, "middle_led", col, END) - np.maximum(
-            at_year(f, "top_down", col, END), at_year(f, "bottom_up", col, END)
-        )
-        ok &= _greater(d)
-        parts.append(f"{col} lead {d.mean():+.4f}")
-    ml_gap = at_year(f, "middle_led", "gap", END)
-    vs_bu = at_year(f, "bottom_up", "gap", END) - ml_gap
-    vs_td = ml_gap - at_year(f, "top_down", "gap", END)
-    ok &= _greater(vs_bu) and vs_td.mean() <= GAP_MARGIN
-    parts.append(
-        f"gap narrower than bottom-up by {vs_bu.mean():.4f}, wider than top-down by "
-        f"{vs_td.mean():+.4f}"
-    )
-    lead = at_year(f, "middle_led", "mean_capacity", END) - at_year(
-        f, "top_down", "mean_capacity", END
-    )
-    return (
-        float(lead.mean()),
-        f"highest c and q; gap < bottom-up's, <= top-down's + {GAP_MARGIN}",
-        bool(ok),
-        "; ".join(parts),
-    )
-
-
-def _ratio(f, low, high, column="mean_capacity"):
-    return _gain(f, low, column, END).mean() / _gain(f, high, column, END).mean()
-
-
-def _p5(f):
-    r = _ratio(f, "middle_led_low_quality", "middle_led")
-    return r, "low-quality capacity gain < 0.5 x high-quality", r < 0.5, f"ratio {r:.3f}"
-
-
-def _p6(f):
-    b0 = at_year(f, "co_designed", "mean_commitment", 0.25) - at_year(
-        f, "imposed", "mean_commitment", 0.25
-    )
-    trails = [
-        at_year(f, "co_designed", "mean_performance", y)
-        - at_year(f, "imposed", "mean_performance", y)
-        for y in (1, 2, 3, 4, 5)
-    ]
-    ok = _greater(b0) and all(_greater(d) for d in trails)
-    worst = min(d.mean() for d in trails)
-    return (
-        worst,
-        "imposed starts with lower b and trails in p at years 1-5",
-        ok,
-        f"commitment lower by {b0.mean():.4f}; smallest yearly p lead of co-designed {worst:.4f}",
-    )
-
-
-def _p7(f):
-    kept = (
-        _gain(f, "handover", "mean_performance", 13).mean()
-        / _gain(f, "handover", "mean_performance", 8).mean()
-    )
-    dc = at_year(f, "handover", "mean_capacity", 13) - at_year(f, "top_down", "mean_capacity", 13)
-    db = at_year(f, "handover", "mean_commitment", 13) - at_year(
-        f, "top_down", "mean_commitment", 13
-    )
-    ok = kept > 0.5 and _greater(dc) and _greater(db)
-    return (
-        kept,
-        "keeps > 0.5 of the gain; above top-down in c and b 5 years on",
-        ok,
-        f"kept {kept:.3f}; capacity lead {dc.mean():+.4f}; commitment lead {db.mean():+.4f}",
-    )
-
-
-def _p8(f):
-    d = at_year(f, "bottom_up", "equity_gap", END) - at_year(f, "bottom_up", "equity_gap", 0)
-    m, lo, hi = interval(d)
-    return (
-        m,
-        f"equity gap widens under autonomy by more than {EQUITY_MARGIN} (CI)",
-        _greater(d - EQUITY_MARGIN),
-        f"CI [{lo:.4f}, {hi:.4f}]",
-    )
-
-
-def _p9(f):
-    r = _ratio(f, "middle_led_no_investment", "middle_led")
-    return r, "no-investment capacity gain < 0.5 x with investment", r < 0.5, f"ratio {r:.3f}"
-
-
-LOW_QUALITY = {name: 0.2 for name in INGREDIENTS}  # every ingredient weak
-
-PATTERNS: dict[str, Pattern] = {
-    p.code: p
-    for p in (
-        Pattern(
-            "P1",
-            "Top-down raises mean performance fastest (year 3)",
-            "encoded hypothesis",
-            3,
-            {k: PRESET_RUNS[k] for k in ("top_down", "bottom_up", "middle_led")},
-            _p1,
-            knockout={"lift_max": 0.0, "central_rate": 0.0},
-        ),
-        Pattern(
-            "P2",
-            "Top-down gains fade when the push ends; middle-led's stay",
-            "emergent",
-            11,
-            {
-                "baseline": PRESET_RUNS["baseline"],
-                "top_down_stopped": {"timeline": "top_down@0,stop@6"},
-                "middle_led_stopped": {"timeline": "middle_led@0,stop@6"},
-            },
-            _p2,
-            # the temporary pressure lift carries the fade: without it top-down's gain is
-            # capacity, which lasts as long as middle-led's
-            knockout={"lift_max": 0.0},
-        ),
-        Pattern(
-            "P3",
-            "Bottom-up widens the gap and gains little",
-            "encoded hypothesis",
-            END,
-            PRESET_RUNS,
-            _p3,
-            knockout={"autonomy_rate": 0.0, "grant_rate": 0.0},
-        ),
-        Pattern(
-            "P4",
-            "Middle-led ends with the most capacity and innovation, gap in check",
-            "emergent",
-            END,
-            PRESET_RUNS,
-            _p4,
-            # the middle's capacity building (district growth and support) and lateral
-            # learning; with district support left on, the middle's coherence alone kept
-            # middle-led's capacity lead (+0.03 at the defaults)
-            knockout={
-                "middle_capacity_rate": 0.0,
-                "district_support_rate": 0.0,
-                "lateral_rate": 0.0,
-                "diffusion_rate": 0.0,
-            },
-        ),
-        Pattern(
-            "P5",
-            "Low-quality networks gain less than half the capacity",
-            "encoded hypothesis",
-            END,
-            {
-                "baseline": PRESET_RUNS["baseline"],
-                "middle_led": PRESET_RUNS["middle_led"],
-                "middle_led_low_quality": {"strategy": "middle_led", **LOW_QUALITY},
-            },
-            _p5,
-            knockout={"quality_gate": 0.0},
-        ),
-        Pattern(
-            "P6",
-            "Imposed networks start with lower commitment and trail co-designed",
-            "emergent",
-            5,
-            {
-                "imposed": {"strategy": "middle_led", "co_design": 0.0},
-                "co_designed": {"strategy": "middle_led", "co_design": 1.0},
-            },
-            _p6,
-            knockout={"imposition_shock": 0.0, "participation_rate": 0.0},
-        ),
-        Pattern(
-            "P7",
-            "Top-down then middle-led keeps the gain and overtakes top-down",
-            "emergent",
-            13,
-            {
-                "baseline": PRESET_RUNS["baseline"],
-                "top_down": PRESET_RUNS["top_down"],
-                "handover": {"timeline": "top_down@0,middle_led@8"},
-            },
-            _p7,
-            knockout={
-                "middle_capacity_rate": 0.0,
-                "lateral_rate": 0.0,
-                "district_ownership_rate": 0.0,
-                "participation_rate": 0.0,
-                "district_support_rate": 0.0,
-            },
-        ),
-        Pattern(
-            "P8",
-            "Under autonomy the equity gap widens",
-            "encoded hypothesis",
-            END,
-            {"bottom_up": PRESET_RUNS["bottom_up"]},
-            _p8,
-            knockout={"autonomy_rate": 0.0, "grant_rate": 0.0},
-        ),
-        Pattern(
-            "P9",
-            "Middle-led with no investment from the top gains little",
-            "encoded hypothesis",
-            END,
-            {
-                "baseline": PRESET_RUNS["baseline"],
-                "middle_led": PRESET_RUNS["middle_led"],
-                "middle_led_no_investment": {"strategy": "middle_led", "middle_investment": 0.0},
-            },
-            _p9,
-            knockout={"middle_capacity_rate": 0.0},
-        ),
-    )
-}
 
 
 def check_patterns(
-    codes: Iterable[str] = tuple(PATTERNS),
+    codes: Iterable[str] | None = None,
     config: PatternConfig | None = None,
     knockout: bool = False,
 ) -> list[PatternResult]:
     """Run the runs the chosen patterns need (once, with common random numbers) and judge.
 
-    With `knockout=True` each pattern runs with its carrying mechanism switched off.
+    With `knockout=True` each pattern runs with its carrying mechanism switched off; a
+    pattern with no knock-out is then judged at the defaults and marked as such.
     """
+    from .pattern_checks import PATTERNS
+
     config = config or PatternConfig()
-    codes = list(codes)
+    codes = list(PATTERNS) if codes is None else list(codes)
     unknown = [c for c in codes if c not in PATTERNS]
     if unknown:
         raise ValueError(f"unknown pattern {unknown[0]!r}; patterns are {', '.join(PATTERNS)}")
-    groups: dict[tuple, list[str]] = {}
-    for code in codes:
-        pat = PATTERNS[code]
-        mech = dict(config.mechanisms or {})
-        if knockout:
-            mech.update(pat.knockout)
-        groups.setdefault(tuple(sorted(mech.items())), []).append(code)
     verdicts = {}
-    for mech_items, members in groups.items():
-        years = max(PATTERNS[code].years for code in members)
-        variants = {}
-        for code in members:
-            variants.update(PATTERNS[code].variants)
-        system = config.system()
-        if mech_items:
-            system["mechanisms"] = dict(mech_items)
-        runs = {name: {**system, **spec} for name, spec in variants.items()}
-        frame = run_variants(
-            runs,
-            config.replicates,
-            years,
-            seed=config.seed,
-            workers=config.workers,
-            progress=config.progress,
-        )
+    for mech_items, members in _groups(codes, config, knockout).items():
+        frame = run_group(members, config, mech_items)
         for code in members:
             pat = PATTERNS[code]
-            stat, threshold, passed, detail = pat.judge(frame)
+            v = pat.judge(frame, _rng(config.seed, code))
             verdicts[code] = PatternResult(
-                code, pat.claim, pat.kind, float(stat), threshold, bool(passed), detail
+                code,
+                pat.claim,
+                pat.kind,
+                float(v.effect),
+                pat.threshold,
+                bool(v.passed),
+                v.detail,
+                float(v.low),
+                float(v.high),
+                pat.min_effect,
+                knockout and bool(pat.knockout),
             )
     return [verdicts[c] for c in codes]
+
+
+def identical_runs(frame: pd.DataFrame, a: str, b: str, columns: tuple[str, ...]) -> bool:
+    """Whether runs `a` and `b` have bit-identical series in any of `columns` (a knock-out
+    that removed the comparison rather than a mechanism)."""
+    return any(_same(frame, a, b, column) for column in columns)
+
+
+def _same(frame: pd.DataFrame, a: str, b: str, column: str) -> bool:
+    x = frame[frame["variant"] == a][column].to_numpy()
+    y = frame[frame["variant"] == b][column].to_numpy()
+    return x.shape == y.shape and bool(np.array_equal(x, y))
 
 
 def results_frame(results: list[PatternResult]) -> pd.DataFrame:
     """Pattern results as a table."""
     return pd.DataFrame([r.__dict__ for r in results])
+
+
+def __getattr__(name: str):
+    # PATTERNS lives in pattern_checks (which imports the helpers above); re-export it
+    if name == "PATTERNS":
+        from .pattern_checks import PATTERNS
+
+        return PATTERNS
+    raise AttributeError(name)

@@ -36,7 +36,7 @@ INGREDIENTS = (
 )
 
 #: School variables a school writes each step, in the order the increments are summed.
-SCHOOL_VARIABLES = ("capacity", "commitment", "innovation", "wellbeing")
+SCHOOL_VARIABLES = ("capacity", "commitment", "innovation", "wellbeing", "worth")
 
 
 # --- plain helpers ---------------------------------------------------------------------
@@ -169,6 +169,8 @@ class RefSchool(mesa.Agent):
         self.innovation = state["innovation"]
         self.wellbeing = state["wellbeing"]
         self.need = state["need"]
+        self.worth = state["worth"]
+        self.quality_draw = state["quality_draw"]
         self.active = state["active"]
         self.standing = 0.5
         self.joins = False
@@ -183,6 +185,10 @@ class RefSchool(mesa.Agent):
             return self.district
         return self.model.middles[self.network] if self.active else None
 
+    def quality(self) -> float:
+        """12. This school's network quality: the strategy's Q to the power exp(spread * draw)."""
+        return self.model.cx.quality ** math.exp(self.model.mech.quality_spread * self.quality_draw)
+
     def live_ties(self):
         """(peer, tie) pairs of the school's ties with both ends taking part."""
         if not self.active:
@@ -193,23 +199,30 @@ class RefSchool(mesa.Agent):
 
     def peer_view(self) -> SimpleNamespace:
         """Trust-weighted peer capacity and innovation, mean trust and membership."""
-        total = capacity = innovation = 0.0
+        total = capacity = innovation = good = 0.0
         count = 0
         for other, tie in self.live_ties():
             w = tie["trust"]
             total += w
             capacity += w * other.capacity
             innovation += w * other.innovation
+            good += w * other.innovation * other.worth
             count += w > 0
+        worth = good / innovation if innovation > 0 else self.worth
         if total > 0:
             return SimpleNamespace(
                 capacity=capacity / total,
                 innovation=innovation / total,
+                worth=worth,
                 trust=total / count,
                 member=1.0,
             )
         return SimpleNamespace(
-            capacity=self.capacity, innovation=self.innovation, trust=0.0, member=0.0
+            capacity=self.capacity,
+            innovation=self.innovation,
+            worth=self.worth,
+            trust=0.0,
+            member=0.0,
         )
 
     def middle_view(self) -> tuple[float, float]:
@@ -250,9 +263,9 @@ class RefSchool(mesa.Agent):
 
     def lateral_learning(self, peer: SimpleNamespace) -> dict[str, float]:
         """4. Learn toward better peers; taking part builds (or, imposed, costs) commitment."""
-        s, m, cx = self.model.levers, self.model.mech, self.model.cx
+        s, m = self.model.levers, self.model.mech
         c, b = self.capacity, self.commitment
-        rate = s.lateral_learning * cx.quality
+        rate = s.lateral_learning * self.quality()
         take_part = m.participation_rate * rate * peer.member
         learn = m.lateral_rate * rate * peer.trust
         return {
@@ -260,9 +273,9 @@ class RefSchool(mesa.Agent):
             "commitment": take_part * (s.co_design * (1 - b) - (1 - s.co_design) * b),
         }
 
-    def innovate(self, peer: SimpleNamespace, mc: float) -> dict[str, float]:
-        """5. Generate (freedom, no pressure), keep (reining in), spread and lapse practice."""
-        s, m, cx = self.model.levers, self.model.mech, self.model.cx
+    def practice_flows(self, peer: SimpleNamespace, mc: float) -> tuple[float, float, float]:
+        """5. Generated-and-kept practice (freedom, no pressure, reining in), spread, lapse."""
+        s, m = self.model.levers, self.model.mech
         q, c = self.innovation, self.capacity
         freedom = 1 - (1 - s.letting_go) * (1 - s.autonomy) * (1 - s.initiative * mc)
         generated = m.innovation_rate * freedom * (1 - s.pressure) * c * (1 - q)
@@ -270,12 +283,35 @@ class RefSchool(mesa.Agent):
         spread = (
             m.diffusion_rate
             * s.lateral_learning
-            * cx.quality
+            * self.quality()
             * peer.trust
             * max(peer.innovation - q, 0.0)
         )
         lapse = m.practice_decay * (1 - 0.5 * s.reining_in) * q
-        return {"innovation": kept * generated + spread - lapse}
+        return kept * generated, spread, lapse
+
+    def innovate(self, peer: SimpleNamespace, mc: float) -> dict[str, float]:
+        """5. New practice kept, spread from peers, lapse."""
+        kept, spread, lapse = self.practice_flows(peer, mc)
+        return {"innovation": kept + spread - lapse}
+
+    def sort_practice(self, peer: SimpleNamespace, mc: float) -> dict[str, float]:
+        """13. Sorting (reining in x transparency) drops that share of the bad new ideas;
+        the worth of the practice held is the mixture of what stays and what comes in."""
+        s, m = self.model.levers, self.model.mech
+        kept, spread, lapse = self.practice_flows(peer, mc)
+        sort = s.reining_in * s.transparency
+        dropped = kept * m.bad_idea_share * sort
+        new = kept - dropped
+        left = 1 - m.bad_idea_share * sort
+        new_worth = (1 - m.bad_idea_share) / left if left > 0 else 1.0
+        held = self.innovation - lapse + new + spread
+        if held > 0:
+            good = self.worth * (self.innovation - lapse) + new_worth * new + peer.worth * spread
+            d_worth = good / held - self.worth
+        else:
+            d_worth = 0.0
+        return {"innovation": -dropped, "worth": d_worth}
 
     def sustain(self, peer: SimpleNamespace, mch: float) -> dict[str, float]:
         """6. Capacity drifts to its rest level, slower when owned and embedded."""
@@ -300,7 +336,8 @@ class RefSchool(mesa.Agent):
         """8. Performance moves toward its target, lifted by pressure, with bounded noise."""
         s, m = self.model.levers, self.model.mech
         p = self.performance
-        skill = (1 - m.innovation_weight) * self.capacity + m.innovation_weight * self.innovation
+        good = self.innovation * self.worth
+        skill = (1 - m.innovation_weight) * self.capacity + m.innovation_weight * good
         span = m.performance_ceiling - m.performance_floor
         penalty = m.need_penalty * (1 - m.need_mitigation * s.responsiveness * mch)
         target = (m.performance_floor + span * skill) * (1 - penalty * self.need)
@@ -317,10 +354,11 @@ class RefSchool(mesa.Agent):
         chance = 1 - math.exp(-hazard * 0.25)
         return self.model.join_draws[self.index] < chance
 
-    def tie_trust(self, tie: dict) -> float:
-        """4. New trust of a live tie: grows with good interaction, fades without it."""
-        s, m, cx = self.model.levers, self.model.mech, self.model.cx
-        rate = s.lateral_learning * cx.quality
+    def tie_trust(self, tie: dict, other: RefSchool) -> float:
+        """4. New trust of a live tie: grows with good interaction, fades without it (at the
+        mean quality of the two schools' networks, 12)."""
+        s, m = self.model.levers, self.model.mech
+        rate = s.lateral_learning * 0.5 * (self.quality() + other.quality())
         tau = tie["trust"]
         return tau + (m.trust_rate * rate * (1 - tau) - m.trust_decay * (1 - rate) * tau)
 
@@ -336,6 +374,7 @@ class RefSchool(mesa.Agent):
             self.autonomy(),
             self.lateral_learning(peer),
             self.innovate(peer, mc),
+            self.sort_practice(peer, mc),
             self.sustain(peer, mch),
             self.wellbeing_change(peer),
         ]
@@ -349,7 +388,7 @@ class RefSchool(mesa.Agent):
         for other, tie in self.model.peers[self].items():  # the school owns ties to higher rows
             if other.index > self.index:
                 live = self.active and other.active
-                tie["next"] = self.tie_trust(tie) if live else tie["trust"]
+                tie["next"] = self.tie_trust(tie, other) if live else tie["trust"]
 
     def apply(self) -> None:
         """Write the new state and the trust of the ties this school owns."""
@@ -602,7 +641,14 @@ class RefModel(mesa.Model):
         """The whole state as lists, in the engine's row and tie order."""
         out: dict[str, Any] = {
             name: [getattr(a, name) for a in self.schools]
-            for name in ("capacity", "performance", "commitment", "innovation", "wellbeing")
+            for name in (
+                "capacity",
+                "performance",
+                "commitment",
+                "innovation",
+                "wellbeing",
+                "worth",
+            )
         }
         out["active"] = [a.active for a in self.schools]
         out["middle_capacity"] = [m.capacity for m in self.middles]
@@ -636,6 +682,8 @@ def _read_schools(graph: nx.Graph, st) -> list[dict]:
         for name in ("capacity", "performance", "commitment", "innovation", "wellbeing")
     }
     arrays["need"] = st.need.tolist()
+    arrays["worth"] = st.worth.tolist()
+    arrays["quality_draw"] = st.quality_draw.tolist()
     arrays["active"] = [bool(x) for x in st.active.tolist()]
     schools: dict[int, dict] = {}
     for node, data in graph.nodes(data=True):

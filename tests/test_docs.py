@@ -205,7 +205,7 @@ def _pattern_rows(text: str) -> dict[str, dict[str, str]]:
             continue
         for row in body:
             code = _plain(row[0])
-            if re.fullmatch(r"P\d+", code):
+            if re.fullmatch(r"P\d+[a-z]?", code):
                 assert code not in out, f"{code} appears in two pattern tables"
                 out[code] = dict(zip(names, row, strict=False))
     return out

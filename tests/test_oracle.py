@@ -20,7 +20,7 @@ from lftm_sim import LEVERS, SystemModel, Timeline
 
 TOL = 1e-9
 STEPS = 24  # six years of terms
-SCHOOL_ARRAYS = ("capacity", "performance", "commitment", "innovation", "wellbeing")
+SCHOOL_ARRAYS = ("capacity", "performance", "commitment", "innovation", "wellbeing", "worth")
 MIDDLE_ARRAYS = ("middle_capacity", "middle_coherence")
 SPENDING = ("central_support", "school_grants", "middle_investment")
 
@@ -223,3 +223,56 @@ def test_imposed_user_graph_matches_reference():
     assert engine.topology.n_districts == 6
     assert len(engine.topology.district_u) == 7
     run_both(engine)
+
+
+# --- the mechanisms of docs/ODD.md 7.12-7.13 and the stationary start (5.4) --------------
+
+
+@pytest.mark.parametrize(
+    "mechanisms",
+    [
+        {"quality_spread": 2.0, "bad_idea_share": 1.0},  # every new idea bad: all sorted out
+        {"quality_spread": 0.0, "bad_idea_share": 0.0},  # both knocked out
+        {"quality_spread": 1.3, "bad_idea_share": 0.8},
+    ],
+    ids=["extreme", "knocked-out", "strong"],
+)
+def test_network_quality_and_worth_of_practice_match_reference(mechanisms):
+    """Quality that varies by network and new practice of varying worth, with full sorting
+    (reining in and transparency at 1) so the edge where nothing new is kept is reached."""
+    engine = SystemModel(
+        n_schools=160,
+        n_districts=6,
+        strategy="middle_led",
+        reining_in=1.0,
+        transparency=1.0,
+        initial_network_share=0.8,
+        mechanisms=mechanisms,
+        rng=13,
+    )
+    run_both(engine)
+
+
+def test_reference_starts_from_the_state_before_the_spin_up_when_there_is_none():
+    """With spin_up_years = 0 the engine starts from the draws of 5.3 and still matches."""
+    run_both(
+        SystemModel(n_schools=120, n_districts=4, strategy="bottom_up", spin_up_years=0, rng=6)
+    )
+
+
+@pytest.mark.parametrize(
+    "name,change", [("quality_spread", 1.1), ("bad_idea_share", 1.1)], ids=["spread", "worth"]
+)
+def test_oracle_detects_a_changed_new_mechanism(name, change):
+    """Negative control for 7.12 and 7.13: the reference with the parameter changed drifts."""
+    engine = SystemModel(n_schools=80, n_districts=5, strategy="middle_led", rng=1)
+    ref = RefModel.from_engine(engine)
+    setattr(ref.mech, name, getattr(ref.mech, name) * change)
+    for _ in range(8):
+        engine.step()
+        ref.step()
+    drift = max(
+        np.max(np.abs(getattr(engine.state, v) - np.asarray(ref.snapshot()[v])))
+        for v in ("capacity", "innovation", "worth", "performance")
+    )
+    assert drift > 1e-6
