@@ -127,6 +127,12 @@ def test_a_single_long_run_shows_progress_by_step(tmp_path):
     res = lftm("run", "classroom_demo", "--out", str(tmp_path / "p"))
     assert res.returncode == 0, res.stderr
     assert "48/48" in res.stderr and "step" in res.stderr  # 12 years, four terms each
+    # stepped in this process, it is replicate 0 of the same run through the ensemble
+    res = lftm("run", "classroom_demo", "--replicates", "2", "--out", str(tmp_path / "e"))
+    assert res.returncode == 0, res.stderr
+    one = pd.read_parquet(tmp_path / "p" / "series.parquet")
+    two = pd.read_parquet(tmp_path / "e" / "series.parquet")
+    pd.testing.assert_frame_equal(one, two[two["replicate"] == 0], rtol=1e-12)
 
 
 def test_capacity_level_that_broke_numpy_is_an_input_error(tmp_path):

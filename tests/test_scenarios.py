@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import re
 import tomllib
 from pathlib import Path
@@ -751,6 +752,10 @@ def test_scenario_errors_are_input_errors_with_fields(tmp_path):
     assert (e.file, e.key, e.value) == (str(path), "system.capacity_level", 0.95)
     assert e.allowed == "a number in [0.15, 0.85]" and e.problem == "out of range: 0.95"
     assert issubclass(sc.GraphFileError, InputError)
+    again = pickle.loads(pickle.dumps(e))  # crosses process boundaries whole
+    assert (str(again), again.key, again.allowed) == (str(e), e.key, e.allowed)
+    g = pickle.loads(pickle.dumps(sc.GraphFileError("g.csv", "line 2: empty source")))
+    assert str(g) == "g.csv: line 2: empty source" and g.file == "g.csv"
 
 
 def test_model_input_errors_are_located_by_their_key_not_their_text(tmp_path):

@@ -83,6 +83,7 @@ def _simulate(sc, seed: int, args: argparse.Namespace):
     """The series of every replicate (and the agent-level frame with --agents). A single
     run, or agent collection, steps in this process with a bar by step; several runs go
     through the chunked dispatcher."""
+    import numpy as np
     import pandas as pd
 
     from ..agents import School
@@ -101,7 +102,8 @@ def _simulate(sc, seed: int, args: argparse.Namespace):
         return frame, None
     frames, agents = [], []
     for r in range(args.replicates):
-        model = sc.make_model(rng=run_seed(seed, r), collect_agents=args.agents)
+        rng = np.random.default_rng(run_seed(seed, r))  # as the ensemble seeds member r
+        model = sc.make_model(rng=rng, collect_agents=args.agents)
         desc = f"replicate {r + 1}/{args.replicates}"
         df = run_one_by_step(model, sc.years, desc, not args.quiet)
         frames.append(df.assign(variant=sc.name, replicate=r))
