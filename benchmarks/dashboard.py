@@ -23,7 +23,8 @@ from lftm_sim.dashboard.model import SideBySide
 SYSTEM = {"n_schools": 1000, "n_districts": 20}  # three strategies: the page's default
 STEPS = 120
 CHROMIUM = Path("/usr/bin/chromium")
-PLAY_SECONDS = 8.0  # the 15-year run must not end before Pause
+PLAY_SECONDS = 8.0
+STOP_BY_YEAR = 10  # pause by then at the latest: the 15-year run must not end before Pause
 
 
 def model_rate() -> float:
@@ -72,7 +73,7 @@ def browser_rates() -> dict[str, float] | str:
         start_year = year.inner_text()
         page.get_by_role("button", name="▶").click()
         t0 = time.perf_counter()
-        frames = _watch(page, PLAY_SECONDS)
+        frames = _watch(page, PLAY_SECONDS, until_year=STOP_BY_YEAR)
         page.get_by_role("button", name="❚❚").click()
         t1 = time.perf_counter()
         after = _watch(page, 3.0)
@@ -80,6 +81,7 @@ def browser_rates() -> dict[str, float] | str:
         browser.close()
     return {
         "frames_per_second": len(frames) / (t1 - t0),
+        "seconds": t1 - t0,
         "pause_delay_s": max(after) - t1 if after else 0.0,
         "frames_after_pause": float(len(after)),
         "from": start_year,
@@ -87,8 +89,9 @@ def browser_rates() -> dict[str, float] | str:
     }
 
 
-def _watch(page, seconds: float) -> list[float]:
-    """Times at which the first plot (the time series) showed a new image, polled at 50 ms."""
+def _watch(page, seconds: float, until_year: int | None = None) -> list[float]:
+    """Times at which the first plot (the time series) showed a new image, polled at 50 ms;
+    stops early once the page shows `until_year` (so Play can still be paused)."""
     times, last = [], page.evaluate("document.images[0].src")
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -96,8 +99,16 @@ def _watch(page, seconds: float) -> list[float]:
         if src != last:
             times.append(time.perf_counter())
             last = src
+        if until_year is not None and _year(page) >= until_year:
+            break
         time.sleep(0.05)
     return times
+
+
+def _year(page) -> int:
+    """The year the page's banner shows ("Year 7, term 2 (of 15)" -> 7)."""
+    text = page.locator("h2", has_text="Year").first.inner_text()
+    return int(text.split()[1].rstrip(",:"))
 
 
 def main() -> None:
@@ -114,7 +125,7 @@ def main() -> None:
         print(f"\nbrowser: skipped, {result}")
         return
     print(
-        f"\nbrowser (Play for {PLAY_SECONDS:g} s, {result['from']} -> {result['to']}): "
+        f"\nbrowser (Play for {result['seconds']:.1f} s, {result['from']} -> {result['to']}): "
         f"{result['frames_per_second']:.1f} frames/s (one frame = one new plot image)"
     )
     print(
