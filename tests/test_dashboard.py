@@ -9,17 +9,16 @@ import types
 import numpy as np
 import pytest
 
+from lftm_sim.dashboard.about import about_markdown
+from lftm_sim.dashboard.controls import initial_params, lever_inputs, system_inputs
+from lftm_sim.dashboard.layout import school_positions
+from lftm_sim.dashboard.levers import adjusted, funding_text, lever_costs, moved
+from lftm_sim.dashboard.model import LIVE_MAX_SCHOOLS, SideBySide
 from lftm_sim.declarations import LEVER_PARAMS, SETTINGS
 from lftm_sim.errors import InputError
 from lftm_sim.experiments import run_model, run_seed
 from lftm_sim.patterns import PATTERNS
 from lftm_sim.strategies import INGREDIENTS, PRESETS, network_quality
-
-from lftm_sim.dashboard.about import about_markdown  # isort: skip
-from lftm_sim.dashboard.controls import initial_params, lever_inputs, system_inputs
-from lftm_sim.dashboard.layout import school_positions
-from lftm_sim.dashboard.levers import adjusted, funding_text, lever_costs, moved
-from lftm_sim.dashboard.model import LIVE_MAX_SCHOOLS, SideBySide
 
 SMALL = {"n_schools": 120, "n_districts": 4}
 DEMO = "scenarios/classroom_demo.toml"
