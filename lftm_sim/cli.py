@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sweep": "lftm_sim.sweep.cli",
     "sensitivity": "lftm_sim.sweep.cli",
     "policy-map": "lftm_sim.sweep.cli",
+    "dashboard": "lftm_sim.dashboard.cli",
     "cost-effectiveness": "lftm_sim.cost_effectiveness_cli",
 }
 
