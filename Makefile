@@ -35,6 +35,7 @@ validate: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
+	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check lftm_sim tests benchmarks

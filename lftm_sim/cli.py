@@ -21,7 +21,12 @@ from .strategies import PRESETS
 DEFAULT_STRATEGIES = ("baseline", "top_down", "bottom_up", "middle_led")
 #: Subcommands defined in modules of their own: each has add_parser(subparsers) and
 #: run(args) -> exit status. Keep those modules light to import (heavy imports in run).
-COMMAND_MODULES: dict[str, str] = {"validate": "lftm_sim.validation"}
+COMMAND_MODULES: dict[str, str] = {
+    "validate": "lftm_sim.validation",
+    "sweep": "lftm_sim.sweep.cli",
+    "sensitivity": "lftm_sim.sweep.cli",
+    "policy-map": "lftm_sim.sweep.cli",
+}
 
 
 class UsageError(Exception):
