@@ -166,3 +166,51 @@ def test_abc_recovers_parameters_from_the_models_own_data():
     assert cred.loc["lift_max", "kept_of_prior_90"] < 0.6  # the data narrowed the prior
     eps = post.schedule["epsilon"].to_numpy()
     assert (np.diff(eps) < 0).all()  # the tolerance falls each generation
+
+
+def _point_posterior(lift_max: float) -> Posterior:
+    post = _tiny_posterior()
+    post.particles = post.particles.assign(lift_max=lift_max)
+    return post
+
+
+def test_compare_over_draws_is_the_paired_difference_at_each_draw():
+    from lftm_sim.experiments import run_model, run_seed
+    from lftm_sim.posterior.draws import posterior_compare
+
+    variants = {
+        v: {"n_schools": 40, "n_districts": 4, "strategy": v} for v in ("middle_led", "top_down")
+    }
+    post = _point_posterior(0.2)  # one parameter value: only replicate noise is left
+    table = posterior_compare(
+        post, variants, "middle_led", years=2, draws=2, replicates=2, outcomes=("mean_performance",)
+    )
+    row = table.iloc[0]
+    direct = []
+    for d in range(2):
+        for r in range(2):
+            seed = run_seed(0, r, d)
+            a, b = (
+                run_model({**variants[v], "mechanisms": {"lift_max": 0.2}}, seed, 2)
+                for v in ("middle_led", "top_down")
+            )
+            direct.append(a["mean_performance"].iloc[-1] - b["mean_performance"].iloc[-1])
+    assert row["versus"] == "top_down"
+    assert row["estimate"] == pytest.approx(np.mean(direct))
+    assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
+
+
+def test_patterns_over_draws_count_passes_per_draw():
+    from lftm_sim.patterns import check_patterns
+    from lftm_sim.posterior.draws import _config, posterior_patterns
+
+    post = _point_posterior(0.35)
+    per, summary = posterior_patterns(
+        post, ["P1"], draws=2, n_schools=40, n_districts=4, replicates=2
+    )
+    assert len(per) == 2 and summary.loc[0, "draws"] == 2
+    direct = check_patterns(
+        ["P1"], _config({"lift_max": 0.35}, n_schools=40, n_districts=4, replicates=2, seed=1)
+    )[0]
+    assert per.loc[1, "statistic"] == pytest.approx(direct.statistic)
+    assert summary.loc[0, "p_holds"] == per["passed"].mean()

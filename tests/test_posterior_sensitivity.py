@@ -28,11 +28,18 @@ def test_committed_morris_specs_are_what_the_declarations_give(path):
     strategy = path.stem.removeprefix("sensitivity_morris_")
     assert text == sens.morris_spec(strategy, reps)
     spec = tomllib.loads(text)["parameters"]
+    lowered = sens.lowered()
     for name, p in MECHANISM_PARAMS.items():  # every mechanism, x0.25 to x4, clipped
         lo, hi = spec[name]["range"]
         assert spec[name]["scale"] == "log"
-        assert lo == pytest.approx(max(p.default / 4, p.lo), rel=1e-5)
-        assert hi == pytest.approx(min(p.default * 4, p.hi), rel=1e-5)
+        want_lo, want_hi = max(p.default / 4, p.lo), min(p.default * 4, p.hi)
+        if name == sens.CEILING:
+            assert hi == pytest.approx(want_hi, rel=1e-5)
+            want_lo = p.default / lowered.get(name, 4)
+        else:
+            assert lo == pytest.approx(want_lo, rel=1e-5)
+            want_hi = min(p.default * lowered.get(name, 4), p.hi)
+        assert (lo, hi) == pytest.approx((want_lo, want_hi), rel=1e-3)
     assert {"budget", "capacity_level", "n_districts"} <= set(spec)
 
 
@@ -44,6 +51,21 @@ def test_committed_specs_load_as_sweeps(path):
     sobol = path.with_name(path.name.replace("morris", "sobol"))
     if sobol.exists():
         assert len(load_spec(sobol).varied) == 10
+
+
+def test_only_the_form_checks_shrink_the_box_and_its_worst_corner_is_valid():
+    from lftm_sim.parameters import Mechanisms, check_form
+
+    ranges = sens.mechanism_ranges()
+    corner = {k: (lo if k == sens.CEILING else hi) for k, (lo, hi) in ranges.items()}
+    check_form(Mechanisms(**corner), sens.budget_range()[1])  # raises if invalid
+    assert len(sens.lowered()) < len(MECHANISM_PARAMS) / 2
+    for name in sens.lowered():  # each lowered one really is needed: x4 breaks the corner
+        p = MECHANISM_PARAMS[name]
+        bad = dict(
+            corner, **{name: p.default / 4 if name == sens.CEILING else min(4 * p.default, p.hi)}
+        )
+        assert not sens._valid(bad, sens.budget_range()[1]), name
 
 
 def test_lever_ranges_keep_spending_within_the_budget():

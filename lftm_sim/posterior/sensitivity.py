@@ -33,16 +33,71 @@ def _fmt(x: float) -> str:
     return repr(round(float(x), 6))
 
 
-def _scaled_range(name: str, default: float, lo: float, hi: float) -> tuple[float, float]:
+CAPACITY_RANGE = (0.3, 0.7)  # keeps rest capacity c0 +- slope/2 in (0, 1) for slopes < 0.6
+CEILING = "performance_ceiling"  # the one parameter whose *low* end can break the form
+
+
+def _scaled_range(default: float, lo: float, hi: float) -> tuple[float, float]:
     return max(default / 4, lo) if default > 0 else lo, min(default * 4, hi)
 
 
+def _valid(corner: dict[str, float], budget: float) -> bool:
+    """The worst corner of a box passes the model's form checks."""
+    from ..parameters import Mechanisms, check_form
+
+    try:
+        check_form(Mechanisms(**corner), budget)
+    except ValueError:
+        return False
+    return corner["rest_need_slope"] / 2 < CAPACITY_RANGE[0]
+
+
 def mechanism_ranges() -> dict[str, tuple[float, float]]:
-    """x0.25 to x4 of every mechanism parameter's default, within its declared range."""
-    return {
-        k: _scaled_range(k, float(p.default), float(p.lo), float(p.hi))
+    """x0.25 to x4 of every mechanism default within its declared range, with the upper
+    ends lowered where the model's form checks forbid the box's worst corner (every rate
+    at its top, the ceiling at its bottom, the budget at its top): first a common factor
+    u < 4 for all, then each parameter in declaration order back to x4 if the corner
+    stays valid. Every point of the box is then valid (the checks are monotone)."""
+    full = {
+        k: _scaled_range(float(p.default), float(p.lo), float(p.hi))
         for k, p in MECHANISM_PARAMS.items()
     }
+    default = {k: float(p.default) for k, p in MECHANISM_PARAMS.items()}
+    budget = budget_range()[1]
+
+    def corner(u: float, restored: set[str]) -> dict[str, float]:
+        out = {}
+        for k, (lo, hi) in full.items():
+            f = 4.0 if k in restored else u
+            out[k] = max(lo, default[k] / f) if k == CEILING else min(hi, default[k] * f)
+        return out
+
+    lo_u, hi_u = 1.0, 4.0
+    for _ in range(40):  # bisection on the common factor
+        mid = (lo_u + hi_u) / 2
+        lo_u, hi_u = (mid, hi_u) if _valid(corner(mid, set()), budget) else (lo_u, mid)
+    restored: set[str] = set()
+    for k in full:
+        if _valid(corner(lo_u, restored | {k}), budget):
+            restored.add(k)
+    final = corner(lo_u, restored)
+    return {k: ((final[k], hi) if k == CEILING else (lo, final[k])) for k, (lo, hi) in full.items()}
+
+
+def budget_range() -> tuple[float, float]:
+    b = SETTINGS["budget"]
+    return _scaled_range(float(b.default), float(b.lo), float(b.hi))
+
+
+def lowered() -> dict[str, float]:
+    """Parameters whose box end the form checks moved, with the factor they keep."""
+    out = {}
+    for k, (lo, hi) in mechanism_ranges().items():
+        d = float(MECHANISM_PARAMS[k].default)
+        want = _scaled_range(d, float(MECHANISM_PARAMS[k].lo), float(MECHANISM_PARAMS[k].hi))
+        if (lo, hi) != want:
+            out[k] = round(d / lo if k == CEILING else hi / d, 3)
+    return out
 
 
 def lever_ranges(strategy: str) -> dict[str, tuple[float, float]]:
@@ -72,7 +127,6 @@ def morris_spec(
     seed: int = 12,
 ) -> str:
     """The TOML text of the Morris screen for one strategy."""
-    setting = SETTINGS
     lines = [
         f"# Morris screen for {strategy} (gains over baseline), written by",
         "# lftm_sim.posterior.sensitivity.morris_spec from the declarations: every mechanism",
@@ -98,11 +152,12 @@ def morris_spec(
     ]
     for k, (lo, hi) in mechanism_ranges().items():
         lines += [f"[parameters.{k}]", f"range = [{_fmt(lo)}, {_fmt(hi)}]", 'scale = "log"']
-    b = setting["budget"]
-    blo, bhi = _scaled_range("budget", float(b.default), float(b.lo), float(b.hi))
+    blo, bhi = budget_range()
     lines += ["[parameters.budget]", f"range = [{_fmt(blo)}, {_fmt(bhi)}]", 'scale = "log"']
-    c = setting["capacity_level"]
-    lines += ["[parameters.capacity_level]", f"range = [{_fmt(c.lo)}, {_fmt(c.hi)}]"]
+    lines += [
+        "[parameters.capacity_level]",
+        f"range = [{_fmt(CAPACITY_RANGE[0])}, {_fmt(CAPACITY_RANGE[1])}]",
+    ]
     lines += ["[parameters.n_districts]", f"range = [2, {max(3, schools // 10)}]"]
     for k, (lo, hi) in lever_ranges(strategy).items():
         lines += [
@@ -236,21 +291,22 @@ def cv_table(
 
 def write_specs(
     directory: Path,
-    replicates: int,
+    replicates: Mapping[str, int],
     morris_tables: Mapping[str, pd.DataFrame] | None = None,
-    sobol_replicates: int | None = None,
+    **sizes,
 ) -> list[Path]:
-    """Write sweeps/sensitivity_morris_*.toml (and the Sobol specs, given Morris tables)."""
+    """Write DIR/sensitivity_morris_S.toml per strategy S (replicates[S] per point) and,
+    given Morris index tables, DIR/sensitivity_sobol_S.toml on each one's top ten.
+    `sizes` go to `morris_spec` (trajectories, schools, years)."""
     written = []
     for s in STRATEGIES:
-        text = morris_spec(s, replicates)
+        text = morris_spec(s, replicates[s], **sizes)
         path = Path(directory) / f"sensitivity_morris_{s}.toml"
         path.write_text(text)
         written.append(path)
         if morris_tables and s in morris_tables:
             top = top_parameters(morris_tables[s])
-            sob = sobol_spec(s, text, top, sobol_replicates or replicates)
             spath = Path(directory) / f"sensitivity_sobol_{s}.toml"
-            spath.write_text(sob)
+            spath.write_text(sobol_spec(s, text, top, replicates[s]))
             written.append(spath)
     return written
