@@ -31,7 +31,6 @@ test: $(VENV)/.installed-dev
 validate: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
 	$(BIN)/lftm validate --workers 2
-	$(BIN)/lftm calibrate scenarios/england_nlns.toml scenarios/ontario_2003_2015.toml --out out/calibration --force --store
 	$(MAKE) posterior sensitivity
 
 # The posterior calibration and the global sensitivity analysis (docs/calibration.md,

@@ -62,6 +62,13 @@ def test_calibrate_writes_posterior_table_and_refuses_to_overwrite(tmp_path):
     assert (out / "out_of_sample.csv").read_bytes() == before  # nothing overwritten
     forced = calibrate(*TINY, "--out", str(out), "--seed", "5", "--force")
     assert forced.returncode == 0, forced.stderr
+    from lftm_sim.posterior.report import calibration_doc
+
+    doc = calibration_doc(out, tmp_path / "docs" / "calibration.md")
+    table = pd.read_csv(out / "out_of_sample.csv")
+    best = table.loc[table["rmse"].idxmin()]
+    assert f"| {best['system']} | {best['method']} |" in doc  # the table, from the run
+    assert (tmp_path / "docs" / "img" / "posterior" / "predictions.png").exists()
 
 
 @pytest.mark.parametrize(
