@@ -77,6 +77,12 @@ def calibration_doc(out: Path, doc: Path) -> str:
     cred = pd.read_csv(out / "credible.csv")
     sched = pd.read_csv(out / "schedule.csv")
     cons = pd.read_csv(out / "constraints.csv")
+    if "effective_sample_size" not in cons:  # made before the column existed
+        from .storage import read_posterior
+
+        cons["effective_sample_size"] = [
+            round(read_posterior(out / f"posterior_{f}").ess(), 1) for f in cons["fit_on"]
+        ]
     table = pd.read_csv(out / "out_of_sample.csv")
     prov = json.loads((out / "provenance.json").read_text())["parameters"]
     pri = prior_table(_priors_of(s))
@@ -132,7 +138,10 @@ def calibration_doc(out: Path, doc: Path) -> str:
         "`numerical_rank`: directions in which the noise-free summaries actually move over "
         "prior draws. Both are far below the number of free parameters: most parameters "
         "cannot be identified from these series, and their posteriors stay close to the "
-        "prior. That is the finding, not a failure of the method.",
+        "prior. That is the finding, not a failure of the method. "
+        "`effective_sample_size` (1/sum of squared weights of the final generation) is how "
+        "many independent particles the weighted sample is worth: intervals from a small "
+        "one are rough.",
         "",
         "## Posterior",
         "",

@@ -187,7 +187,7 @@ def sobol_spec(
     morris_spec_text: str,
     parameters: Sequence[str],
     replicates: int,
-    base_samples: int = 256,
+    base_samples: int = 64,
     seed: int = 13,
 ) -> str:
     """The Sobol spec on `parameters`, with the Morris spec's ranges and system."""

@@ -47,6 +47,11 @@ class Posterior:
         last = last.reset_index(drop=True)
         return last.assign(weight=last["weight"] / last["weight"].sum())
 
+    def ess(self) -> float:
+        """Effective sample size of the final generation, 1 / sum(w^2)."""
+        w = self.final()["weight"].to_numpy()
+        return float(1.0 / np.sum(w**2))
+
     def draws(self, n: int, seed: int = 0) -> list[dict[str, float]]:
         """`n` parameter sets resampled from the final generation by weight."""
         fin = self.final()

@@ -101,6 +101,7 @@ def _tables(posteriors: dict[str, Posterior]) -> dict[str, pd.DataFrame]:
                 "free_parameters": p.settings["free_parameters"],
                 "seconds": p.settings["seconds"],
                 "simulations": int(p.schedule["simulations"].sum()),
+                "effective_sample_size": round(p.ess(), 1),
             }
             for s, p in posteriors.items()
         ]
