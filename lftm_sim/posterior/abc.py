@@ -118,7 +118,7 @@ def run_abc(
         population_size=settings.population,
         sampler=sampler,
     )
-    started = datetime.now(UTC)
+    started, commit = datetime.now(UTC), git_commit()  # the code the run starts with
     with tempfile.TemporaryDirectory() as tmp:
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), {"s": summaries.observed(summ)})
         history = abc.run(
@@ -129,6 +129,7 @@ def run_abc(
         particles, schedule = _collect(history, priors)
     bar.close()
     record = _settings_record(targets, priors, settings, summ, points, started)
+    record["commit"] = commit
     return Posterior(particles, schedule, record, points)
 
 

@@ -184,13 +184,22 @@ def calibration_doc(out: Path, doc: Path) -> str:
         *_verdicts(table),
         "",
         "Ontario's combined grades 3 and 6 series has a single early point (2003), so no "
-        "trend can be fitted to it: it is scored apart (predictions.csv), not in the table.",
+        "trend can be fitted to it; it is scored apart, model against the last value "
+        "(the only baseline one point allows):",
+        "",
+        _md(_unscored(out)),
         "",
         f"![predictions]({_copy(out / 'predictions.png', doc, 'predictions.png')})",
         "",
     ]
     parts += _patterns_section(out)
     return "\n".join(parts) + "\n"
+
+
+def _unscored(out: Path) -> pd.DataFrame:
+    pts = pd.read_csv(out / "predictions.csv")
+    held = pts[~pts["scored"] & (pts["window"] == "predict") & pts["point"].notna()]
+    return held[["system", "series", "year", "value", "method", "point", "lo90", "hi90"]]
 
 
 def _priors_of(s: dict):
@@ -227,15 +236,35 @@ def _patterns_section(out: Path) -> list[str]:
             _md(t[["code", "claim", "p_holds", "stat_median", "stat_lo90", "stat_hi90", "draws"]]),
             "",
         ]
-        p2 = t[t["code"] == "P2"]
-        if len(p2) and p2["p_holds"].iloc[0] < 0.5:
+        per = pd.read_csv(f.with_name(f.name.replace("patterns_", "pattern_draws_")))
+        kept = per.loc[per["code"] == "P2", "statistic"]
+        if len(kept) and (kept >= 0.5).mean() > 0.5:
             parts += [
-                "At most draws top-down keeps more than half of its gain five years after "
-                f"stopping (median share kept {p2['stat_median'].iloc[0]:.2f}): under "
-                "these data, the model does not say top-down gains fade.",
+                f"At {(kept >= 0.5).mean():.0%} of these draws top-down keeps more than "
+                f"half of its gain five years after stopping (median {kept.median():.2f}): "
+                "under these data the model does not say that top-down gains fade.",
                 "",
             ]
+    parts += _claims(files)
     return parts
+
+
+def _claims(files: list[Path]) -> list[str]:
+    """Plain words: which claims hold whichever system the parameters come from."""
+    both = pd.concat([pd.read_csv(f) for f in files])
+    p = both.groupby("code")["p_holds"].agg(["min", "max"])
+    named = {
+        "hold at nearly every draw of every fit": p.index[p["min"] >= 0.9],
+        "fail at nearly every draw of every fit": p.index[p["max"] <= 0.1],
+        "depend on the parameters (held at some draws, failed at others)": p.index[
+            (p["min"] < 0.9) & (p["max"] > 0.1)
+        ],
+    }
+    lines = ["What this means for the seeds' claims:", ""]
+    for words, codes in named.items():
+        if len(codes):
+            lines.append(f"- {', '.join(codes)} {words}.")
+    return [*lines, ""]
 
 
 def sensitivity_doc(root: Path, doc: Path) -> str:
@@ -358,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     src, doc = Path(args[1]), Path(args[2])
     text = calibration_doc(src, doc) if what == "calibration" else sensitivity_doc(src, doc)
+    if len(args) > 3:  # a note on the run, placed under the title
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\n> {args[3]}\n\n{rest}"
     doc.write_text(text)
     return 0
 
