@@ -320,6 +320,8 @@ def sensitivity_doc(root: Path, doc: Path) -> str:
                 _md(top),
                 "",
             ]
+            if design == "morris":
+                parts += _plain(main, s, table)
             fig = _sens_figure(root, design, s)
             if fig:
                 parts += [f"![{design} {s}]({_copy(fig, doc, f'{design}_{s}.png')})", ""]
@@ -353,6 +355,20 @@ def _sizes(root: Path) -> str:
     for s, secs in timing.items():
         lines.append(f"- wall time, Morris + Sobol for {s}: {secs / 60:.1f} min")
     return "\n".join(lines)
+
+
+def _plain(main: pd.DataFrame, strategy: str, table: pd.DataFrame) -> list[str]:
+    """The three parameters that move each outcome most, and the replicate-noise share."""
+    lines = ["In plain words:", ""]
+    for out in main.columns:
+        top = main[out].sort_values(ascending=False).index[:3]
+        noise = table.loc[table["output"] == out, "noise_share"].iloc[0]
+        what = out.removeprefix("gain_").removesuffix("_y12").replace("_", " ")
+        lines.append(
+            f"- {strategy}'s gain in {what} moves most with {', '.join(top)}; replicate noise "
+            f"is {noise:.0%} of a single run's variance."
+        )
+    return [*lines, ""]
 
 
 def _sens_table(root: Path, design: str, s: str) -> pd.DataFrame | None:
