@@ -87,3 +87,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, needle):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()  # nothing written
+
+
+def test_the_command_module_is_light_to_import():
+    """`lftm --help` must start fast: the calibration's heavy libraries load in run()."""
+    heavy = ("pyabc", "statsmodels", "lftm_sim.posterior.abc", "matplotlib.pyplot")
+    code = f"import sys, lftm_sim.posterior.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
