@@ -47,7 +47,31 @@ test: $(VENV)/.installed-dev browser
 validate: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
 	$(BIN)/lftm validate --workers 2 --force
-	$(BIN)/lftm calibrate scenarios/england_nlns.toml scenarios/ontario_2003_2015.toml --out out/calibration --force --store
+	$(MAKE) posterior sensitivity
+
+# The posterior calibration and the global sensitivity analysis (docs/calibration.md,
+# docs/sensitivity.md are written from these runs). Sizes: POSTERIOR_ARGS, SENS_WORKERS.
+POSTERIOR_ARGS ?= --population 200 --generations 8 --max-simulations 20000 --schools 1000 \
+	--draws 200 --pattern-draws 40
+SENS_WORKERS ?= 2
+.PHONY: posterior sensitivity
+posterior: $(VENV)/.installed-dev
+	$(BIN)/python -m lftm_sim.posterior.cli $(POSTERIOR_ARGS) --out out/posterior --force
+	$(BIN)/python -m lftm_sim.posterior.report calibration out/posterior docs/calibration.md
+
+sensitivity: $(VENV)/.installed-dev
+	$(BIN)/python -m lftm_sim.posterior.report cv out/sensitivity/cv.csv
+	for s in top_down bottom_up middle_led; do \
+	  $(BIN)/lftm sensitivity sweeps/sensitivity_morris_$$s.toml --out out/sensitivity/morris_$$s \
+	    --workers $(SENS_WORKERS) --force --quiet \
+	    --outputs gain_mean_capacity_y12 gain_mean_performance_y12 gain_gap_y12 gain_equity_gap_y12 \
+	    --strategy $$s || exit 1; \
+	  $(BIN)/lftm sensitivity sweeps/sensitivity_sobol_$$s.toml --out out/sensitivity/sobol_$$s \
+	    --workers $(SENS_WORKERS) --force --quiet \
+	    --outputs gain_mean_capacity_y12 gain_mean_performance_y12 gain_gap_y12 gain_equity_gap_y12 \
+	    --strategy $$s || exit 1; \
+	done
+	$(BIN)/python -m lftm_sim.posterior.report sensitivity out/sensitivity docs/sensitivity.md
 
 bench: $(VENV)/.installed-dev browser
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
