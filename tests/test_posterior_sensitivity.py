@@ -102,14 +102,14 @@ def _tiny_spec(tmp_path: Path, design: str, points: int) -> Path:
     spec = tmp_path / f"{design}.toml"
     spec.write_text(f"""
 [sweep]
-years = 2
+years = 6
 design = "{design}"
 points = {points}
 replicates = 1
 seed = 4
 baseline = "baseline"
 [system]
-n_schools = 40
+n_schools = 60
 n_districts = 4
 [strategies]
 baseline = "baseline"
@@ -123,7 +123,7 @@ range = [0.0025, 0.04]
 scale = "log"
 [output]
 reporters = ["mean_performance"]
-years = [2]
+years = [6]
 """)
     return spec
 
@@ -138,7 +138,7 @@ def test_a_parameter_that_does_nothing_ranks_last(tmp_path, design, points, inde
     from lftm_sim.sweep.sensitivity import sensitivity
 
     run_sweep(_tiny_spec(tmp_path, design, points), tmp_path / "s", progress=False)
-    table = sensitivity(tmp_path / "s", ["gain_mean_performance_y2"], ["top_down"]).table
+    table = sensitivity(tmp_path / "s", ["gain_mean_performance_y6"], ["top_down"]).table
     rows = table[table["index"] == index].set_index("parameter")["value"]
     print(rows)
     # each design point has its own seed, so the inert parameter's index is replicate
