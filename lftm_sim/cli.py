@@ -21,7 +21,10 @@ from .strategies import PRESETS
 DEFAULT_STRATEGIES = ("baseline", "top_down", "bottom_up", "middle_led")
 #: Subcommands defined in modules of their own: each has add_parser(subparsers) and
 #: run(args) -> exit status. Keep those modules light to import (heavy imports in run).
-COMMAND_MODULES: dict[str, str] = {"validate": "lftm_sim.commands.validate"}
+COMMAND_MODULES: dict[str, str] = {
+    "validate": "lftm_sim.commands.validate",
+    "cost-effectiveness": "lftm_sim.cost_effectiveness_cli",
+}
 
 
 class UsageError(Exception):

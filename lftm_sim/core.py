@@ -16,8 +16,9 @@ docs/ODD.md §3, in `Core.step`:
 Levers reach the rules at the granularity they are used (school, middle unit, tie, run):
 plain numbers when there is one run, arrays gathered at phase switches otherwise.
 A new mechanism is a rule in `dynamics.py` listed in `RULES` (an increment) or a stage
-call here; a run's spending meets its levers in one place, `dynamics.strategy_terms`
-(called by `Core._lever_views` at each phase switch).
+call here. A run's budget meets its levers in one place: at each phase switch the phase's
+planned strategy is priced by `costs.realise` (docs/costs.md), and the rules see only the
+priced strategy (`Core.priced`) and its `dynamics.strategy_terms`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from . import dynamics
 from .assemble import build, stack
+from .costs import realise
 from .graph import PeerMatrix
 from .ranking import GAP_QUANTILES, Ranking, rank
 from .runspec import RunSpec
@@ -106,7 +108,9 @@ class Core:
         self.clip_count = np.zeros(self.runs, dtype=np.int64)
         self.steps = 0
         self.phases = [None] * self.runs
-        self.strategies = [spec.timeline.phases[0].strategy for spec in specs]
+        self.strategies = [spec.timeline.phases[0].strategy for spec in specs]  # as planned
+        self.priced = list(self.strategies)  # as the budget funds them (set at each switch)
+        self.spend = np.zeros(self.runs)  # spend per school-year of each run's phase
         self._views: dict = {}
         self._ranking: Ranking | None = None
         if spin_up.pop() > 0:  # docs/ODD.md §5.4: start at baseline's stationary state
@@ -173,10 +177,11 @@ class Core:
             phase = spec.timeline.at(year)
             if phase is self.phases[k]:
                 continue
-            before = self.strategies[k].lateral_learning if self.phases[k] else 0.0
+            before = self.priced[k].lateral_learning if self.phases[k] else 0.0
             self.phases[k], self.strategies[k] = phase, phase.strategy
-            rise = max(phase.strategy.lateral_learning - before, 0.0)
-            shocks[k] = dynamics.imposition(phase.strategy, self.mechanisms, rise)
+            self.priced[k], self.spend[k] = realise(phase.strategy, float(self.budget[k]))
+            rise = max(self.priced[k].lateral_learning - before, 0.0)
+            shocks[k] = dynamics.imposition(self.priced[k], self.mechanisms, rise)
             self._views = {}
         if shocks.any():
             self._shock(self.per_run(shocks, "school"), self.per_run(shocks, "tie"))
@@ -184,9 +189,9 @@ class Core:
             self._views = self._lever_views()
 
     def _lever_views(self) -> dict:
-        """Levers and strategy terms of every run, on every axis."""
+        """Priced levers and strategy terms of every run, on every axis."""
         columns: dict[str, list[float]] = {}
-        for k, s in enumerate(self.strategies):
+        for k, s in enumerate(self.priced):
             terms = dynamics.strategy_terms(s, self.mechanisms, float(self.budget[k]))
             values = {**s.to_dict(), **terms}
             for name, value in values.items():

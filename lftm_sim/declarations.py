@@ -22,6 +22,22 @@ from .errors import InputError, suggest
 
 MAX_SCHOOLS = 2_000_000
 KINDS = ("number", "integer", "count")
+#: How a lever's cost is known: from a published budget, assumed, free by argument, or a
+#: spending channel (a share of the money left after the priced activities).
+COST_BASES = ("sourced", "assumption", "free", "channel")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A lever's unit cost: reference budgets per school-year per unit of the lever above
+    its declared default (the business-as-usual level), how that is known, and why.
+
+    For a spending channel `per_unit` is 1: a share of the budget costs that share.
+    """
+
+    per_unit: float
+    basis: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class Param:
     doc: str = ""
     source: str = ""
     group: str = ""  # "setting", "lever" or "mechanism" (filled in by the registry)
+    cost: Cost | None = None  # levers only: the unit cost (lftm_sim.costs, docs/costs.md)
 
     def allowed(self) -> str:
         """What the parameter accepts, in words (error messages, docs)."""
@@ -83,6 +100,15 @@ def _fmt(x: float) -> str:
     return f"{x:g}" if not float(x).is_integer() or abs(x) < 1e6 else str(int(x))
 
 
+def _cost(entry: dict | None) -> Cost | None:
+    if entry is None:
+        return None
+    cost = Cost(float(entry["per_unit"]), entry["basis"], entry["note"])
+    assert cost.basis in COST_BASES and cost.per_unit >= 0, cost
+    assert (cost.per_unit == 0) == (cost.basis == "free"), cost
+    return cost
+
+
 def _load() -> dict[str, dict[str, Param]]:
     raw = tomllib.loads(files("lftm_sim").joinpath("data/parameters.toml").read_text("utf-8"))
     groups: dict[str, dict[str, Param]] = {}
@@ -100,8 +126,10 @@ def _load() -> dict[str, dict[str, Param]]:
                 entry["doc"],
                 entry["source"],
                 group,
+                _cost(entry.get("cost")),
             )
             assert p.kind in KINDS, p
+            assert p.cost is None or group == "lever", f"{name}: only levers have a cost"
             groups[group][name] = p
     return groups
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import math
+import tomllib
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -72,6 +74,45 @@ def percentile(sorted_values: list[float], q: float) -> float:
 def mean(values: list[float]) -> float:
     """Arithmetic mean (0 for no values)."""
     return sum(values) / len(values) if values else 0.0
+
+
+# --- pricing (docs/costs.md), restated from the declarations' cost fields ---------------
+
+PARAMETER_FILE = Path(__file__).resolve().parents[1] / "lftm_sim" / "data" / "parameters.toml"
+
+
+def read_costs(path: Path = PARAMETER_FILE) -> tuple[dict[str, tuple[float, float]], list[str]]:
+    """Priced levers as {name: (unit cost, free level)} and the spending channels, read
+    straight from the parameter file (nothing imported from the engine)."""
+    levers = tomllib.loads(path.read_text("utf-8"))["lever"]
+    priced = {
+        name: (entry["cost"]["per_unit"], entry["default"])
+        for name, entry in levers.items()
+        if entry["cost"]["basis"] in ("sourced", "assumption")
+    }
+    channels = [name for name, entry in levers.items() if entry["cost"]["basis"] == "channel"]
+    return priced, channels
+
+
+def priced_levers(levers: dict, budget: float, costs=None) -> dict:
+    """What the budget buys of a plan: the priced levers' cost D at their planned level; a
+    funded share f = min(1, B / max(D, 1)); each priced lever above its free level x0 moves
+    to x0 + f (x - x0); each channel's share is scaled so that B * share = its part of
+    B - f D (all shares 0 at B = 0)."""
+    priced, channels = costs if costs is not None else read_costs()
+    demand = 0.0
+    for name, (unit, free) in priced.items():
+        if levers[name] > free:
+            demand += unit * (levers[name] - free)
+    funded = 1.0 if demand == 0 else min(1.0, budget / max(demand, 1.0))
+    left = max(budget - funded * demand, 0.0)
+    out = dict(levers)
+    for name, (_, free) in priced.items():
+        if levers[name] > free:
+            out[name] = free + funded * (levers[name] - free)
+    for name in channels:
+        out[name] = levers[name] * left / budget if budget > 0 else 0.0
+    return out
 
 
 # --- agents ----------------------------------------------------------------------------
@@ -421,6 +462,7 @@ class RefModel(mesa.Model):
         self.phases = [(float(start), SimpleNamespace(**levers)) for start, levers in phases]
         self.mech = SimpleNamespace(**mechanisms)
         self.budget, self.floor = float(budget), float(floor)
+        self.costs = read_costs()
         self.lift, self.confidence = float(lift), float(confidence)
         self.has_districts = has_districts
         self.clip_count = 0
@@ -525,7 +567,9 @@ class RefModel(mesa.Model):
         if index == self.phase_index:
             return
         before = self.levers.lateral_learning if self.phase_index is not None else 0.0
-        self.phase_index, self.levers = index, self.phases[index][1]
+        planned = vars(self.phases[index][1])
+        self.phase_index = index
+        self.levers = SimpleNamespace(**priced_levers(planned, self.budget, self.costs))
         rise = max(self.levers.lateral_learning - before, 0.0)
         shock = self.mech.imposition_shock * (1 - self.levers.co_design) * rise
         if shock <= 0:

@@ -157,6 +157,18 @@ def test_random_levers_match_reference(seed):
     run_both(engine)
 
 
+@pytest.mark.parametrize(
+    "strategy, budget",
+    [("middle_led", 0.0), ("middle_led", 0.5), ("middle_led", 3.0), ("top_down", 0.5)],
+)
+def test_pricing_matches_reference(strategy, budget):
+    """Every branch of the pricing rule (docs/costs.md): nothing funded, a plan dearer than
+    the reference budget part-funded, a plan fully funded with money left for the middle,
+    and a plan shrunk in proportion below the reference budget."""
+    engine = SystemModel(n_schools=150, n_districts=6, strategy=strategy, budget=budget, rng=7)
+    run_both(engine, steps=12)
+
+
 # --- timelines and imposed networks ----------------------------------------------------
 
 
