@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dynamics
+from .costs import realise
 from .parameters import Mechanisms
 from .strategies import PRESETS
 
@@ -77,13 +78,17 @@ def confidence_fixed_point(s_run: Any, mean_p: Any, below: Any, gap: Any, curren
 
 def stationary_start(core: Core, years: float) -> None:
     """Bring every run of `core` to baseline's stationary state (the three stages above)."""
-    first = list(core.strategies)
-    core.strategies = [PRESETS["baseline"]] * core.runs
+    saved = list(core.strategies), list(core.priced), core.spend.copy()
+    baseline = PRESETS["baseline"]
+    core.strategies = [baseline] * core.runs
+    # as a baseline run sees it: priced by the run's budget (the preset is free at any budget)
+    core.priced = [realise(baseline, float(b))[0] for b in core.budget]
     core._views = core._lever_views()
     _relax(core)
     for _ in range(int(round(years / dynamics.TERM))):
         core.advance()
-    core.strategies, core.phases, core._views, core.steps = first, [None] * core.runs, {}, 0
+    core.strategies, core.priced, core.spend = saved
+    core.phases, core._views, core.steps = [None] * core.runs, {}, 0
 
 
 def _relax(core: Core) -> None:
