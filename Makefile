@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12.1/bin/python3 
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: demo test validate bench lint format clean
+.PHONY: demo test validate bench lint format clean dashboard browser
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (try: pyenv install 3.12)" >&2; exit 1; }
@@ -22,19 +22,38 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-viz: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[viz]"
+	@touch $@ $(VENV)/.installed
+
+# The dashboard's browser test drives Debian's chromium (no browser download).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else echo "note: $(CHROMIUM) missing and not root: the browser test will be skipped" >&2; fi; \
+	fi
+
+dashboard: $(VENV)/.installed-viz
+	$(BIN)/lftm dashboard
+
 demo: $(VENV)/.installed
 	$(BIN)/lftm compare --out out/demo --force
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest -n 2 -q
 
 validate: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
-	$(BIN)/lftm validate --workers 2
+	$(BIN)/lftm validate --workers 2 --force
 	$(BIN)/lftm calibrate scenarios/england_nlns.toml scenarios/ontario_2003_2015.toml --out out/calibration --force --store
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev browser
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
+	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
+	$(BIN)/python benchmarks/cli_startup.py | tee benchmarks/cli_startup.txt
+	$(BIN)/python benchmarks/dashboard.py | tee benchmarks/dashboard.txt
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check lftm_sim tests benchmarks

@@ -25,20 +25,35 @@ COMPARE_METRICS = (
 )
 
 
-def report_years(years: float, points: int = 5) -> list[float]:
-    """Evenly spaced years from 0 to `years` (whole years where possible)."""
-    grid = np.linspace(0.0, years, points)
-    snapped = np.round(grid * 4) / 4  # a step is a quarter year
+def whole_terms(years: Sequence[float]) -> list[float]:
+    """`years` snapped to whole terms (steps), sorted, each once."""
+    from .dynamics import STEPS_PER_YEAR
+
+    snapped = np.round(np.asarray(years, dtype=float) * STEPS_PER_YEAR) / STEPS_PER_YEAR
     return sorted({float(y) for y in snapped})
 
 
+def report_years(years: float, points: int = 5) -> list[float]:
+    """Evenly spaced years from 0 to `years` (whole terms), the final year included."""
+    return whole_terms([*np.linspace(0.0, years, points), years])
+
+
+def t_half_width(sd, n, level: float = 0.95):
+    """Half-width of the t-interval of a mean from its standard deviation `sd` (ddof=1)
+    and count `n`; NaN where n < 2 (no interval can be computed). Arrays or scalars."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dof = np.where(n >= 2, n - 1, np.nan)
+        half = stats.t.ppf(0.5 + level / 2, dof) * np.asarray(sd, dtype=float) / np.sqrt(n)
+    return np.where(n >= 2, half, np.nan)
+
+
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval of replicate values (degenerate with one replicate)."""
+    """Mean and t-interval of replicate values; the interval is NaN with fewer than two."""
     x = np.asarray(values, dtype=float)
     mean = float(x.mean())
-    if len(x) < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    sd = float(x.std(ddof=1)) if len(x) >= 2 else np.nan
+    half = float(t_half_width(sd, len(x), level))
     return mean, mean - half, mean + half
 
 
@@ -95,8 +110,7 @@ def band(frame: pd.DataFrame, metric: str, level: float = 0.95) -> pd.DataFrame:
     """Per variant and year: mean of `metric` over replicates and its t-interval."""
     g = frame.groupby(["variant", "year"], sort=False)[metric]
     out = g.agg(["mean", "std", "count"]).reset_index()
-    dof = np.maximum(out["count"] - 1, 1)
-    half = stats.t.ppf(0.5 + level / 2, dof) * out["std"].fillna(0) / np.sqrt(out["count"])
+    half = t_half_width(out["std"], out["count"], level)  # NaN with one replicate
     out["low"], out["high"] = out["mean"] - half, out["mean"] + half
     return out
 

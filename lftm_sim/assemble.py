@@ -106,6 +106,8 @@ class Layout:
     has_districts: np.ndarray  # per school: its run has districts (its middle is fixed)
     least_need: np.ndarray  # per school: in its run's least-needy quarter
     most_need: np.ndarray  # per school: in its run's most-needy quarter
+    n_least: np.ndarray  # schools in each run's least-needy quarter
+    n_most: np.ndarray  # schools in each run's most-needy quarter
 
 
 def _starts(sizes: list[int]) -> np.ndarray:
@@ -158,6 +160,8 @@ def stack(built: list[Built]) -> tuple[Topology, dynamics.SystemState, Layout]:
         has_districts=np.repeat([t.n_districts > 0 for t in tops], np.diff(school_start)),
         least_need=cat([q[0] for q in quarters]),
         most_need=cat([q[1] for q in quarters]),
+        n_least=np.array([q[0].sum() for q in quarters]),
+        n_most=np.array([q[1].sum() for q in quarters]),
     )
     states = [b.state for b in built]
     per_run = ("middle", "lift", "confidence")  # stacked below with their offsets

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.stats import qmc
 
+from .errors import InputError
 from .experiments import run_seed
 from .parameters import Mechanisms, check_form
 
@@ -35,12 +37,17 @@ FREE: dict[str, tuple[float, float]] = {
 }
 
 CALIBRATION_FILE = "calibration.toml"
+#: The settings of a full fit (calibrate's defaults): only a fit at least this thorough
+#: may be stored as the package's calibrated set.
+FULL_FIT: dict[str, int] = {"replicates": 2, "n_schools": 1500, "starts": 16, "max_evals": 80}
 
 
-def observations() -> pd.DataFrame:
-    """The published series (shared/data/real_systems.csv, shipped with the package)."""
-    with files("lftm_sim.data").joinpath("real_systems.csv").open() as fh:
-        return pd.read_csv(fh)
+def observations(system: str | None = None) -> pd.DataFrame:
+    """The published series (of one system when given): the scenario loader's reader,
+    honouring $LFTM_REAL_SYSTEMS."""
+    from .scenarios import published_series
+
+    return published_series(system)
 
 
 @dataclass(frozen=True)
@@ -53,10 +60,13 @@ class Target:
     predict: tuple[float, float]
 
     def data(self, obs: pd.DataFrame) -> pd.DataFrame:
-        rows = obs[(obs["series"] == self.series)]
+        system = self.scenario.calibration["system"]
+        rows = obs[(obs["system"] == system) & (obs["series"] == self.series)]
         if rows.empty:
-            raise ValueError(
-                f"{self.scenario.path}: calibration.series: no published series {self.series!r}"
+            raise InputError(
+                f"calibration.series: no published series {self.series!r} for {system}",
+                key="calibration.series",
+                file=str(self.scenario.path),
             )
         return rows[["year", "value"]].sort_values("year").reset_index(drop=True)
 
@@ -84,11 +94,10 @@ def simulate(
 ) -> pd.Series:
     """Mean performance (%) by calendar year, averaged over replicates (common seeds)."""
     frames = []
+    sizes = {} if n_schools is None else {"n_schools": n_schools}
     for r in range(replicates):
-        kw = {"mechanisms": mechanisms, "rng": np.random.default_rng(run_seed(seed, r))}
-        if n_schools is not None:
-            kw["n_schools"] = n_schools
-        model = scenario.make_model(**kw)
+        rng = np.random.default_rng(run_seed(seed, r))
+        model = scenario.make_model(mechanisms=mechanisms, rng=rng, **sizes)
         df = model.run(scenario.years)
         annual = df[np.isclose(df["year"] % 1, 0)]
         frames.append(annual.set_index("year")["mean_performance"])
@@ -236,11 +245,38 @@ def calibrate(
     }
 
 
-def store_calibration(result: dict[str, Any], path=None) -> None:
-    """Write the fitted values with the date and the fit (default: the package's file)."""
+def source_calibration_file() -> Path:
+    """The calibrated set in the source tree (lftm_sim/data/calibration.toml); InputError
+    when lftm_sim is an installed package rather than a source checkout, which is never
+    written into."""
+    package = Path(__file__).resolve().parent
+    if not (package.parent / "pyproject.toml").is_file() or "-packages" in package.parts[-2]:
+        raise InputError(
+            f"--store writes the calibrated set into the source tree, but lftm_sim is an "
+            f"installed package ({package}); run it from a source checkout "
+            "(pip install -e .), or keep the fit in --out",
+            key="--store",
+        )
+    return package / "data" / CALIBRATION_FILE
+
+
+def missing_for_full_fit(settings: dict[str, Any]) -> list[str]:
+    """Which settings of a fit fall short of FULL_FIT (empty: it is a full fit). A fit on
+    all of a scenario's schools (n_schools None) counts as full on that score."""
+    short = []
+    for name, need in FULL_FIT.items():
+        value = settings.get(name)
+        if value is not None and value < need:
+            short.append(f"{name} {value} < {need}")
+    return short
+
+
+def store_calibration(result: dict[str, Any], path: str | Path) -> Path:
+    """Write the fitted values with the date, the fit settings and the RMSE table to
+    `path` (`source_calibration_file()` for the package's calibrated set)."""
     import tomli_w
 
-    target = path if path is not None else files("lftm_sim.data").joinpath(CALIBRATION_FILE)
+    target = Path(path)
     rmse = result["rmse"]
     record = {
         "fitted": result["fitted"],
@@ -252,6 +288,7 @@ def store_calibration(result: dict[str, Any], path=None) -> None:
     }
     with open(target, "wb") as fh:
         tomli_w.dump(record, fh)
+    return target
 
 
 def calibrated_mechanisms() -> dict[str, float]:

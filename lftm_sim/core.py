@@ -32,7 +32,7 @@ from . import dynamics
 from .assemble import build, stack
 from .costs import realise
 from .graph import PeerMatrix
-from .ranking import GAP_QUANTILES, Ranking, rank
+from .ranking import Blocks, Ranking
 from .runspec import RunSpec
 from .stationary import stationary_start
 
@@ -78,6 +78,25 @@ class Gathered:
         return out
 
 
+def block_sums(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of `x` over each contiguous block [starts[k], starts[k + 1]) (0 for an empty one)."""
+    sizes = np.diff(starts)
+    if len(x) == 0:
+        return np.zeros(len(sizes))
+    sums = np.add.reduceat(x, np.minimum(starts[:-1], len(x) - 1))
+    return np.where(sizes > 0, sums, 0.0)
+
+
+def _district_layout(school_district: np.ndarray, rows: int):
+    """Schools per middle row, and the block starts of each row's schools when schools are
+    held in district order (generated systems), so sums over a district are block sums."""
+    has = school_district >= 0
+    counts = np.bincount(school_district[has], minlength=rows).astype(float)
+    if not has.all() or np.any(np.diff(school_district) < 0):
+        return counts, None
+    return counts, np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+
+
 class Core:
     """The stacked state of one or more runs and the stages of their common step."""
 
@@ -101,8 +120,12 @@ class Core:
         self._peers = PeerMatrix(top.n_schools, top.peer_u, top.peer_v)
         middle_peers = PeerMatrix(len(self.state.middle_capacity), top.district_u, top.district_v)
         self._middle_matrix = middle_peers.weighted(self.state.middle_trust)
+        self._middle_degree = self._middle_matrix @ np.ones(self._middle_matrix.shape[0])
         net_size = np.bincount(top.school_network, minlength=top.n_networks)
         self._has_network = net_size[top.school_network] > 1
+        self._district_counts, self._district_blocks = _district_layout(
+            top.school_district, len(self.state.middle_capacity)
+        )
         self._school_sizes = np.diff(lay.school_start)
         self._middle_sizes = np.diff(lay.middle_start)
         self.clip_count = np.zeros(self.runs, dtype=np.int64)
@@ -112,7 +135,9 @@ class Core:
         self.priced = list(self.strategies)  # as the budget funds them (set at each switch)
         self.spend = np.zeros(self.runs)  # spend per school-year of each run's phase
         self._views: dict = {}
+        self._blocks = Blocks(lay.school_start)
         self._ranking: Ranking | None = None
+        self._ties_changed()
         if spin_up.pop() > 0:  # docs/ODD.md §5.4: start at baseline's stationary state
             stationary_start(self, specs[0].settings["spin_up_years"])
 
@@ -129,16 +154,29 @@ class Core:
 
     def run_mean(self, x: np.ndarray, axis: str = "school"):
         """Mean of `x` over each run's rows on `axis` (0 for a run with none)."""
-        if self.single:
-            return float(x.mean()) if len(x) else 0.0
+        if self.single:  # np.add.reduce is what x.mean() sums with, without its overhead
+            return float(np.add.reduce(x)) / len(x) if len(x) else 0.0
         sizes = self._school_sizes if axis == "school" else self._middle_sizes
-        sums = np.bincount(getattr(self.layout, f"{axis}_run"), weights=x, minlength=self.runs)
-        return np.where(sizes > 0, sums / np.maximum(sizes, 1), 0.0)
+        starts = self.layout.school_start if axis == "school" else self.layout.middle_start
+        return block_sums(x, starts) / np.maximum(sizes, 1)
+
+    def district_sums(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Schools and sum of `x` on each middle row, over the schools of its district
+        (0 for middle rows that are networks)."""
+        if self._district_blocks is not None:
+            return self._district_counts, block_sums(x, self._district_blocks)
+        d = self.topology.school_district
+        has = d >= 0
+        rows = np.where(has, d, 0)
+        sums = np.bincount(
+            rows, weights=np.where(has, x, 0.0), minlength=len(self._district_counts)
+        )
+        return self._district_counts, sums
 
     def ranking(self) -> Ranking:
         """Each run's schools in order of performance (one sort per run, cached)."""
         if self._ranking is None:
-            self._ranking = rank(self.state.performance, self.layout.school_start)
+            self._ranking = Ranking(self.state.performance, self._blocks)
         return self._ranking
 
     def performance_changed(self) -> None:
@@ -147,10 +185,13 @@ class Core:
 
     def p10_p90(self):
         """P10 and P90 of each run's school performance now."""
-        ranking = self.ranking()
-        sv = ranking.sorted_values(self.state.performance)
-        lo, hi = (ranking.quantiles(sv, q) for q in GAP_QUANTILES)
+        lo, hi = self.ranking().p10_p90()
         return (float(lo[0]), float(hi[0])) if self.single else (lo, hi)
+
+    def gap(self, transform=None):
+        """P90 - P10 of each run's school performance (of its `transform`, if given)."""
+        gap = self.ranking().gap(transform)
+        return float(gap[0]) if self.single else gap
 
     # --- the step ---------------------------------------------------------------------
 
@@ -210,25 +251,23 @@ class Core:
 
     def shared_context(self) -> tuple[dynamics.StepContext, np.ndarray]:
         """2. The shared quantities (7.0) from the start-of-step state."""
-        st, top = self.state, self.topology
-        live = st.active[top.peer_u] & st.active[top.peer_v]
-        peer_matrix = self._peers.weighted(st.peer_trust * live)
-        live_ties = np.bincount(top.peer_u[live], minlength=top.n_schools) + np.bincount(
-            top.peer_v[live], minlength=top.n_schools
+        st, live = self.state, self._live
+        peer_matrix = self._peers.weighted(
+            st.peer_trust if self._all_live else st.peer_trust * live
         )
-        standing = self.ranking().standing(st.performance)
+        standing = self.ranking().standing()
         lift = st.lift if self.single else st.lift[self.layout.school_run]
         cx = dynamics.step_context(
             st,
             self._views["school"],
             {axis: self._views[axis] for axis in ("middle", "tie", "run")},
             peer_matrix,
-            self._middle_matrix,
-            live_ties,
+            (self._middle_matrix, self._middle_degree),
+            self._live_ties,
             standing,
             lift,
             self.mechanisms,
-            (top.peer_u, top.peer_v),
+            (self.topology.peer_u, self.topology.peer_v),
         )
         return cx, live
 
@@ -260,7 +299,8 @@ class Core:
     def write(self, totals: dict, new_p: np.ndarray, live: np.ndarray) -> None:
         """5. Sum and write: trust only on live ties, the lift, every bounded variable."""
         st = self.state
-        totals["peer_trust"] = np.where(live, totals["peer_trust"], 0.0)
+        if not self._all_live:
+            totals["peer_trust"] = np.where(live, totals["peer_trust"], 0.0)
         st.lift = st.lift + totals.pop("lift")
         for name, delta in totals.items():
             setattr(st, name, self._bounded(name, getattr(st, name) + delta))
@@ -285,19 +325,30 @@ class Core:
         )
         lay = self.layout
         st.middle = np.where(lay.has_districts | st.active, lay.home_middle, -1)
+        self._ties_changed()
 
     def measure(self) -> None:
         """7. Public confidence from the new performance (mean, share below the floor,
         P90 - P10), after one ranking of each run's schools."""
         st = self.state
         p = st.performance
-        lo, hi = self.p10_p90()
         below = self.run_mean((p < self.floor).astype(float))
         st.confidence = dynamics.public_confidence(
-            st.confidence, self._views["run"], self.mechanisms, self.run_mean(p), below, hi - lo
+            st.confidence, self._views["run"], self.mechanisms, self.run_mean(p), below, self.gap()
         )
 
     # --- writes from outside the rules ------------------------------------------------
+
+    def _ties_changed(self) -> None:
+        """Which ties are live (both ends take part) and each school's count of them:
+        they change only when schools join."""
+        st, top = self.state, self.topology
+        self._live = st.active[top.peer_u] & st.active[top.peer_v]
+        self._all_live = bool(self._live.all())
+        n = top.n_schools
+        self._live_ties = np.bincount(top.peer_u[self._live], minlength=n) + np.bincount(
+            top.peer_v[self._live], minlength=n
+        )
 
     def _shock(self, shock_school, shock_tie) -> None:
         st, top = self.state, self.topology
@@ -307,6 +358,8 @@ class Core:
 
     def _bounded(self, name: str, x: np.ndarray) -> np.ndarray:
         """Count (and undo) any excursion outside [0, 1]: a modelling error, never expected."""
+        if len(x) == 0 or (x.min() >= 0 and x.max() <= 1):
+            return x
         bad = (x < 0) | (x > 1)
         if bad.any():
             run = getattr(self.layout, f"{BOUNDED_AXES[name]}_run")

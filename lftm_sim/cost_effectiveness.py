@@ -11,6 +11,7 @@ pre-priced strategy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -25,15 +26,44 @@ CURVE_STRATEGIES: tuple[str, ...] = ("top_down", "bottom_up", "middle_led")
 BASELINE = "baseline"
 
 
-def _system(n_schools: int, n_districts: int) -> dict[str, int]:
-    return {"n_schools": int(n_schools), "n_districts": int(n_districts)}
+@dataclass(frozen=True)
+class Design:
+    """How the experiments run: system size, replicates, years, the outcome measured and
+    the seeding (common random numbers from `seed`)."""
+
+    n_schools: int = 500
+    n_districts: int = 10
+    replicates: int = 6
+    years: float = 12.0
+    metric: str = "mean_capacity"
+    seed: int = 0
+    workers: int = 1
+    progress: bool = False
+
+    @property
+    def system(self) -> dict[str, int]:
+        """The SystemModel keywords of the system every variant runs on."""
+        return {"n_schools": int(self.n_schools), "n_districts": int(self.n_districts)}
+
+
+def measure(variants: dict[str, dict[str, Any]], design: Design) -> pd.DataFrame:
+    """Run `variants` (baseline among them) and return their gains over baseline."""
+    frame = run_variants(
+        variants,
+        design.replicates,
+        design.years,
+        seed=design.seed,
+        workers=design.workers,
+        progress=design.progress,
+    )
+    table = gain_table(frame, variants, design.metric, design.years)
+    return table.assign(metric=design.metric, year=design.years)
 
 
 def curve_variants(
-    strategies: Sequence[str], budgets: Sequence[float], n_schools: int, n_districts: int
+    strategies: Sequence[str], budgets: Sequence[float], system: dict[str, int]
 ) -> dict[str, dict[str, Any]]:
     """Baseline plus every strategy at every budget, named ``strategy@budget``."""
-    system = _system(n_schools, n_districts)
     variants: dict[str, dict[str, Any]] = {BASELINE: {"strategy": BASELINE, **system}}
     for name in strategies:
         for b in budgets:
@@ -44,29 +74,21 @@ def curve_variants(
 def curves(
     strategies: Sequence[str] = CURVE_STRATEGIES,
     budgets: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 2.0, 3.0),
-    replicates: int = 6,
-    years: float = 12.0,
-    n_schools: int = 500,
-    n_districts: int = 10,
-    metric: str = "mean_capacity",
-    seed: int = 0,
-    workers: int = 1,
-    progress: bool = False,
+    design: Design = Design(),
 ) -> pd.DataFrame:
-    """Gain over baseline at `years` of each strategy at each budget (a tidy table).
+    """Gain over baseline at the design's last year of each strategy at each budget.
 
     Columns: strategy, budget, spend (per school-year), gain, gain_low, gain_high (95%),
     gain_per_budget, n (replicates), metric, year.
     """
-    variants = curve_variants(strategies, budgets, n_schools, n_districts)
-    frame = run_variants(variants, replicates, years, seed=seed, workers=workers, progress=progress)
-    table = gain_table(frame, variants, metric, years)
+    variants = curve_variants(strategies, budgets, design.system)
+    table = measure(variants, design)
     table.insert(0, "budget", [variants[v]["budget"] for v in table["variant"]])
     table.insert(0, "strategy", [variants[v]["strategy"] for v in table["variant"]])
-    return table.drop(columns="variant").assign(metric=metric, year=years)
+    return table.drop(columns="variant")
 
 
-def decomposition_variants(n_schools: int, n_districts: int) -> dict[str, dict[str, Any]]:
+def decomposition_variants(system: dict[str, int]) -> dict[str, dict[str, Any]]:
     """Where middle-led's lead over top-down comes from, at the reference budget unless
     named ``@0``.
 
@@ -77,7 +99,6 @@ def decomposition_variants(n_schools: int, n_districts: int) -> dict[str, dict[s
       invested in the middle instead of central support;
     - each strategy at budget 0: what its free levers do without money.
     """
-    system = _system(n_schools, n_districts)
     middle = PRESETS["middle_led"]
     unpaid = {name: min(getattr(middle, name), free) for name, free in FREE_LEVEL.items()}
     return {
@@ -103,20 +124,9 @@ def decomposition_variants(n_schools: int, n_districts: int) -> dict[str, dict[s
     }
 
 
-def decomposition(
-    replicates: int = 6,
-    years: float = 12.0,
-    n_schools: int = 500,
-    n_districts: int = 10,
-    metric: str = "mean_capacity",
-    seed: int = 0,
-    workers: int = 1,
-    progress: bool = False,
-) -> pd.DataFrame:
+def decomposition(design: Design = Design()) -> pd.DataFrame:
     """Where the lead comes from: gain over baseline of each decomposition variant."""
-    variants = decomposition_variants(n_schools, n_districts)
-    frame = run_variants(variants, replicates, years, seed=seed, workers=workers, progress=progress)
-    return gain_table(frame, variants, metric, years).assign(metric=metric, year=years)
+    return measure(decomposition_variants(design.system), design)
 
 
 def curve_figure(table: pd.DataFrame, x: str = "budget") -> Figure:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 DEFAULT_BUDGETS = "0,0.25,0.5,1,2,3"
 DEFAULT_STRATEGIES = "top_down,bottom_up,middle_led"
-OUTPUTS = ("cost_effectiveness.csv", "cost_effectiveness.png", "costs.csv")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -133,43 +132,49 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the curves (and the decomposition), write the tables, figure and provenance."""
+    """Run the curves (and the decomposition), write the tables, figure and provenance.
+
+    The output directory is checked before the first run and filled only when everything
+    has been computed (`outputs.output_dir`): nothing is lost or half-written."""
+    from dataclasses import asdict
+
     import pandas as pd
 
     from . import cost_effectiveness as ce
     from .costs import breakdown
-    from .errors import InputError
+    from .outputs import output_dir
     from .provenance import write_provenance
     from .strategies import PRESETS
 
     budgets, strategies = _budgets(args.budgets), _strategies(args.strategies)
     _check_numbers(args)
-    out = args.out
-    if not args.force and any((out / name).exists() for name in OUTPUTS):
-        raise InputError(f"--out {out} already holds results; pass --force to overwrite")
-    size = {"n_schools": args.schools, "n_districts": args.districts}
-    common = {"replicates": args.replicates, "years": args.years, "metric": args.metric}
-    run_opts = {"seed": args.seed, "workers": args.workers, "progress": not args.quiet}
-    table = ce.curves(strategies, budgets, **size, **common, **run_opts)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "cost_effectiveness.csv", index=False)
-    ce.curve_figure(table).savefig(out / "cost_effectiveness.png", dpi=120)
-    levers = [breakdown(PRESETS[name]).assign(strategy=name) for name in strategies]
-    costs = pd.concat(levers, ignore_index=True)
-    costs.to_csv(out / "costs.csv", index=False)
-    written = [out / name for name in OUTPUTS]
-    decomposition = None
-    if args.decomposition:
-        decomposition = ce.decomposition(**size, **common, **run_opts)
-        decomposition.to_csv(out / "decomposition.csv", index=False)
-        written.append(out / "decomposition.csv")
-    command = "lftm " + shlex.join(sys.argv[1:])
-    settings = {**size, **common, "budgets": budgets, "strategies": strategies}
-    written.append(write_provenance(out, command, args.seed, settings))
+    design = ce.Design(
+        n_schools=args.schools,
+        n_districts=args.districts,
+        replicates=args.replicates,
+        years=args.years,
+        metric=args.metric,
+        seed=args.seed,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    with output_dir(args.out, "lftm cost-effectiveness", args.force) as tmp:
+        table = ce.curves(strategies, budgets, design)
+        decomposition = ce.decomposition(design) if args.decomposition else None
+        table.to_csv(tmp / "cost_effectiveness.csv", index=False)
+        ce.curve_figure(table).savefig(tmp / "cost_effectiveness.png", dpi=120)
+        levers = [breakdown(PRESETS[name]).assign(strategy=name) for name in strategies]
+        pd.concat(levers, ignore_index=True).to_csv(tmp / "costs.csv", index=False)
+        if decomposition is not None:
+            decomposition.to_csv(tmp / "decomposition.csv", index=False)
+        command = "lftm " + shlex.join(sys.argv[1:])
+        settings = {**asdict(design), "budgets": budgets, "strategies": strategies}
+        write_provenance(tmp, command, args.seed, settings)
+        written = sorted(p.name for p in tmp.iterdir())
     if not args.quiet:
         print(table.drop(columns=["metric", "year"]).to_string(index=False, float_format="%.3f"))
         if decomposition is not None:
             shown = decomposition.drop(columns=["metric", "year"])
             print("\n" + shown.to_string(index=False, float_format="%.3f"))
-        print("\nwrote " + ", ".join(str(p) for p in written))
+        print(f"\nwrote {args.out}/: " + ", ".join(written))
     return 0

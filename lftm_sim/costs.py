@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .analysis import t_interval
 from .declarations import LEVER_PARAMS, SETTINGS
 from .strategies import Strategy, resolve_timeline
 
@@ -201,6 +200,8 @@ def gain_table(
     last) is paired by replicate (common random numbers), with its 95% t-interval;
     gain_per_budget is the mean gain over the mean spend per school-year (NaN if none).
     """
+    from .analysis import t_interval  # scipy.stats: kept out of the engine's imports
+
     if baseline not in set(frame["variant"]):
         raise ValueError(f"the frame has no {baseline!r} variant to measure gains against")
     year = float(frame["year"].max()) if year is None else year

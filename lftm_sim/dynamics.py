@@ -93,7 +93,7 @@ def step_context(
     s: Levers,
     at: dict[str, Levers],
     peer_matrix: sp.csr_matrix,
-    middle_matrix: sp.csr_matrix,
+    middle: tuple[sp.csr_matrix, np.ndarray],
     live_ties: np.ndarray,
     standing: np.ndarray,
     lift: Any,
@@ -103,27 +103,29 @@ def step_context(
     """Per-step shared quantities; peer means are sparse products over trusted ties.
 
     `s` holds the levers and `strategy_terms` as schools see them, `at` the same on the
-    middle units, the ties and the runs; `live_ties` counts each school's ties whose two
-    ends take part in their networks; `standing` comes from the run's one ranking; `ties`
-    are the school-school ties' two ends (for the quality of each tie)."""
+    middle units, the ties and the runs; `middle` is the consortium matrix and its row sums
+    (fixed); `live_ties` counts each school's ties whose two ends take part in their
+    networks; `standing` comes from the run's one ranking; `ties` are the school-school
+    ties' two ends (for the quality of each tie). The four peer sums are one sparse product."""
     has_mid = st.middle >= 0
     mid = np.where(has_mid, st.middle, 0)
     C, H = st.middle_capacity, st.middle_coherence
     middle_c = np.where(has_mid, C[mid] if len(C) else 0.0, 0.0)
     middle_ch = np.where(has_mid, (C * H)[mid] if len(C) else 0.0, 0.0)
-    degree = peer_matrix @ np.ones(len(st.capacity))
+    sums = peer_matrix @ np.column_stack(
+        (np.ones(len(st.capacity)), st.capacity, st.innovation, st.innovation * st.worth)
+    )
+    degree = sums[:, 0]
     linked = degree > 0
     safe = np.where(linked, degree, 1.0)
-    peer_c = np.where(linked, (peer_matrix @ st.capacity) / safe, st.capacity)
-    held = peer_matrix @ st.innovation
+    peer_c = np.where(linked, sums[:, 1] / safe, st.capacity)
+    held = sums[:, 2]
     peer_q = np.where(linked, held / safe, st.innovation)
     good = held > 0
-    peer_v = np.where(
-        good, (peer_matrix @ (st.innovation * st.worth)) / np.where(good, held, 1.0), st.worth
-    )
+    peer_v = np.where(good, sums[:, 3] / np.where(good, held, 1.0), st.worth)
     quality = network_quality_by_network(s.quality, st.quality_draw, mp)
     trust_mean = np.where(linked, degree / np.maximum(live_ties, 1), 0.0)
-    d_degree = middle_matrix @ np.ones(len(C))
+    middle_matrix, d_degree = middle
     d_linked = d_degree > 0
     d_peer = np.where(d_linked, (middle_matrix @ C) / np.where(d_linked, d_degree, 1.0), C)
     return StepContext(

@@ -22,7 +22,7 @@ import pandas as pd
 from .core import Core
 from .dynamics import TERM
 from .errors import InputError
-from .metrics import REPORTERS
+from .metrics import AGENT_REPORTERS, REPORTERS
 from .runspec import resolve_run
 
 
@@ -39,11 +39,14 @@ def run_ensemble(
     seeds: Sequence[int],
     years: float,
     reporters: Sequence[str] | None = None,
-) -> list[pd.DataFrame]:
+    agents: bool = False,
+) -> list:
     """Run every member for `years` years; one model-level series per member, in order.
 
     Each frame has the columns step, every reporter (or only those in `reporters`, with
-    `year`) and clip_count, as `experiments.run_model` gives them."""
+    `year`) and clip_count, as `experiments.run_model` gives them. With ``agents=True``
+    each item is a pair (series, schools): the second frame has one row per school and
+    step (step, year, school, and every school variable of `metrics.AGENT_REPORTERS`)."""
     if len(members) != len(seeds):
         raise ValueError(f"{len(members)} members but {len(seeds)} seeds")
     names = _reporter_names(reporters)
@@ -55,18 +58,21 @@ def run_ensemble(
         groups.setdefault((spec.mechanisms, spec.settings["spin_up_years"]), []).append(k)
     for ks in groups.values():
         core = Core([specs[k] for k in ks], [member_rng(seeds[k]) for k in ks])
-        for k, frame in zip(ks, run_core(core, steps, names), strict=True):
+        for k, frame in zip(ks, run_core(core, steps, names, agents), strict=True):
             frames[k] = frame
     return frames
 
 
-def run_core(core: Core, steps: int, names: Sequence[str]) -> list[pd.DataFrame]:
+def run_core(core: Core, steps: int, names: Sequence[str], agents: bool = False) -> list:
     """Step `core` `steps` times, measuring every run before and after each step."""
     table = {name: np.empty((steps + 1, core.runs)) for name in names}
+    school_rows = {name: [] for name in AGENT_REPORTERS} if agents else {}
 
     def collect(t: int) -> None:
         for name in names:
             table[name][t] = REPORTERS[name](core)
+        for name, rows in school_rows.items():
+            rows.append(getattr(core.state, AGENT_REPORTERS[name]).copy())
 
     collect(0)
     for t in range(1, steps + 1):
@@ -77,8 +83,22 @@ def run_core(core: Core, steps: int, names: Sequence[str]) -> list[pd.DataFrame]
         df = pd.DataFrame({name: table[name][:, k] for name in names})
         df.insert(0, "step", np.arange(steps + 1))
         df["clip_count"] = int(core.clip_count[k])
-        out.append(df)
+        out.append((df, _school_frame(core, k, school_rows)) if agents else df)
     return out
+
+
+def _school_frame(core: Core, k: int, school_rows: dict[str, list]) -> pd.DataFrame:
+    """Run k's school variables, one row per school and step."""
+    a, b = core.layout.school_start[k], core.layout.school_start[k + 1]
+    steps = len(next(iter(school_rows.values())))
+    frame = {
+        "step": np.repeat(np.arange(steps), b - a),
+        "year": np.repeat(np.arange(steps) * TERM, b - a),
+        "school": np.tile(np.arange(b - a), steps),
+    }
+    for name, rows in school_rows.items():
+        frame[name] = np.concatenate([row[a:b] for row in rows])
+    return pd.DataFrame(frame)
 
 
 def _reporter_names(reporters: Sequence[str] | None) -> list[str]:

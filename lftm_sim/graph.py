@@ -49,41 +49,43 @@ def assign_networks(
     districts wait and join the next district's, so networks span neighbouring districts.
     """
     n = len(school_district)
-    network = np.empty(n, dtype=np.int64)
     if n < NETWORK_MIN:
-        network[:] = 0
-        return network, 1
+        return np.zeros(n, dtype=np.int64), 1
     bounds = np.flatnonzero(np.diff(school_district)) + 1
-    groups = np.split(np.arange(n), bounds)
-    next_id, pending = 0, np.zeros(0, dtype=np.int64)
-    for members in groups:
-        members = np.concatenate([pending, members])
-        if len(members) < NETWORK_MIN:
-            pending = members
-            continue
-        target = rng.uniform(0.6, 1.4) * mean_size
-        k = int(
-            np.clip(
-                round(len(members) / target),
-                -(-len(members) // NETWORK_MAX),
-                len(members) // NETWORK_MIN,
-            )
-        )
-        for chunk in np.array_split(members, k):
-            network[chunk] = next_id
-            next_id += 1
-        pending = np.zeros(0, dtype=np.int64)
-    if len(pending):  # leftovers join the last network, split in two if it grows too big
-        last = np.flatnonzero(network[: pending[0]] == next_id - 1)
-        merged = np.concatenate([last, pending])
+    ends = _block_ends(np.diff(np.concatenate([[0], bounds, [n]])))
+    starts = np.concatenate([[0], ends[:-1]])
+    length = ends - starts
+    target = rng.uniform(0.6, 1.4, len(length)) * mean_size  # one draw per block, in order
+    k = np.clip(np.rint(length / target), -(-length // NETWORK_MAX), length // NETWORK_MIN)
+    k = k.astype(np.int64)
+    q, r = np.divmod(length, k)  # as np.array_split: the first r chunks get one more
+    chunk = np.repeat(np.stack([q + 1, q], axis=1).ravel(), np.stack([r, k - r], axis=1).ravel())
+    network = np.empty(n, dtype=np.int64)
+    network[: ends[-1]] = np.repeat(np.arange(len(chunk)), chunk)
+    next_id = len(chunk)
+    if ends[-1] < n:  # leftovers join the last network, split in two if it grows too big
+        last = np.flatnonzero(network[: ends[-1]] == next_id - 1)
+        merged = np.concatenate([last, np.arange(ends[-1], n)])
         if len(merged) > NETWORK_MAX:
             half = len(merged) // 2
             network[merged[:half]] = next_id - 1
             network[merged[half:]] = next_id
             next_id += 1
         else:
-            network[pending] = next_id - 1
+            network[ends[-1] :] = next_id - 1
     return network, next_id
+
+
+def _block_ends(group_sizes: np.ndarray) -> np.ndarray:
+    """End of each block: consecutive districts gathered until they hold NETWORK_MIN."""
+    ends, held, pos = [], 0, 0
+    for size in group_sizes.tolist():
+        pos += size
+        held += size
+        if held >= NETWORK_MIN:
+            ends.append(pos)
+            held = 0
+    return np.array(ends, dtype=np.int64)
 
 
 def network_ties(
@@ -117,27 +119,25 @@ def network_ties(
 
 def consortium_ties(n_districts: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """District consortia: neighbouring districts in groups of `size`, all tied (CODE: ten)."""
-    group = np.arange(n_districts) // max(size, 1)
-    u, v = np.triu_indices(n_districts, 1) if n_districts <= 2000 else _block_pairs(group)
-    keep = group[u] == group[v]
-    return u[keep].astype(np.int64), v[keep].astype(np.int64)
-
-
-def _block_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    us, vs = [], []
-    for g in np.unique(group):
-        members = np.flatnonzero(group == g)
-        i, j = np.triu_indices(len(members), 1)
-        us.append(members[i])
-        vs.append(members[j])
-    return np.concatenate(us), np.concatenate(vs)
+    size = max(size, 1)
+    u = np.arange(n_districts, dtype=np.int64)
+    group_end = np.minimum((u // size + 1) * size, n_districts)
+    partners = group_end - u - 1  # later districts of the same group
+    first = np.concatenate([[0], np.cumsum(partners)[:-1]]) if n_districts else partners
+    us = np.repeat(u, partners)
+    vs = us + 1 + np.arange(len(us)) - np.repeat(first, partners)
+    return us, vs
 
 
 def _unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ties (lo < hi), sorted by (lo, hi); self-ties dropped."""
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keep = lo != hi
-    pairs = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    lo, hi = lo[keep].astype(np.int64), hi[keep].astype(np.int64)
+    width = int(hi.max()) + 1 if len(hi) else 1
+    key = np.sort(lo * width + hi)  # sorting is faster here than np.unique's hashing
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    return key // width, key % width
 
 
 def build_topology(
@@ -259,7 +259,7 @@ class PeerMatrix:
         rows = np.concatenate([u, v])
         cols = np.concatenate([v, u])
         edge = np.concatenate([np.arange(len(u)), np.arange(len(u))])
-        order = np.lexsort((cols, rows))
+        order = np.argsort(rows * max(n, 1) + cols)  # by row, then column (all distinct)
         self.edge_of_entry = edge[order]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])

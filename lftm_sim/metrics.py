@@ -11,8 +11,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from .core import block_sums
 from .dynamics import TERM
-from .ranking import GAP_QUANTILES
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -42,16 +42,12 @@ def mean_performance(core):
 
 def gap(core):
     """Performance gap: P90 - P10 of school performance."""
-    lo, hi = core.p10_p90()
-    return hi - lo
+    return core.gap()
 
 
 def gap_logit(core):
     """The gap on the logit scale (a gap between shares shrinks near the ceiling)."""
-    ranking = core.ranking()  # the logit keeps the order of performance
-    sv = _logit(ranking.sorted_values(core.state.performance))
-    lo, hi = (ranking.quantiles(sv, q) for q in GAP_QUANTILES)
-    return float(hi[0] - lo[0]) if core.single else hi - lo
+    return core.gap(_logit)  # the logit keeps the order of performance
 
 
 def performance_sd(core):
@@ -65,22 +61,18 @@ def performance_sd(core):
 
 def between_district_share(core):
     """Share of the variance of p that lies between districts (0 with fewer than two)."""
-    top, lay, p = core.topology, core.layout, core.state.performance
-    n_districts = np.array([t.n_districts for t in core.parts])
+    lay, p = core.layout, core.state.performance
+    several = np.array([t.n_districts >= 2 for t in core.parts])
+    if not several.any():
+        return 0.0 if core.single else np.zeros(core.runs)
     mean = core.run_mean(p)
     dev = p - core.per_run(mean, "school")
     total = core.run_mean(dev * dev)
-    if (n_districts < 2).all():
-        return 0.0 if core.single else np.zeros(core.runs)
-    rows = len(core.state.middle_capacity)
-    has = top.school_district >= 0
-    d = np.where(has, top.school_district, 0)
-    counts = np.bincount(d, weights=has.astype(float), minlength=rows)
-    means = np.bincount(d, weights=np.where(has, p, 0.0), minlength=rows) / np.maximum(counts, 1)
-    spread = counts * (means - core.per_run(mean, "middle")) ** 2
-    between = np.bincount(lay.middle_run, weights=spread, minlength=core.runs)
-    share = np.where((n_districts >= 2) & (total > 0), between / np.maximum(total, 1e-300), 0.0)
-    share = share / np.diff(lay.school_start)
+    counts, sums = core.district_sums(p)
+    means = sums / np.maximum(counts, 1)
+    between = block_sums(counts * (means - core.per_run(mean, "middle")) ** 2, lay.middle_start)
+    between = between / np.diff(lay.school_start)
+    share = np.where(several & (total > 0), between / np.where(total > 0, total, 1.0), 0.0)
     return float(share[0]) if core.single else share
 
 
@@ -89,12 +81,9 @@ def equity_gap(core):
     lay, p = core.layout, core.state.performance
     if core.single:
         return float(p[lay.least_need].mean() - p[lay.most_need].mean())
-    runs = lay.school_run
-    least = np.bincount(runs[lay.least_need], weights=p[lay.least_need], minlength=core.runs)
-    most = np.bincount(runs[lay.most_need], weights=p[lay.most_need], minlength=core.runs)
-    n_least = np.bincount(runs[lay.least_need], minlength=core.runs)
-    n_most = np.bincount(runs[lay.most_need], minlength=core.runs)
-    return least / n_least - most / n_most
+    least = block_sums(np.where(lay.least_need, p, 0.0), lay.school_start)
+    most = block_sums(np.where(lay.most_need, p, 0.0), lay.school_start)
+    return least / lay.n_least - most / lay.n_most
 
 
 def share_below_floor(core):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import fields
 from typing import Any
 
@@ -14,7 +15,7 @@ from .agents import District, School, State
 from .core import BOUNDED_AXES, Core
 from .declarations import MAX_SCHOOLS, SETTINGS
 from .dynamics import STEPS_PER_YEAR, TERM
-from .errors import InputError
+from .errors import InputError, suggest
 from .graph import Topology, to_networkx
 from .metrics import AGENT_REPORTERS, MODEL_REPORTERS
 from .parameters import Mechanisms
@@ -44,6 +45,20 @@ class SystemModel(mesa.Model):
 
     {keywords}
     """
+
+    def __new__(cls, *args, **kwargs):
+        # an unknown keyword is bad input: one line with the nearest keyword, not Python's
+        # bare TypeError (the signature stays explicit for Mesa's batch_run and SolaraViz)
+        allowed = [k for k in inspect.signature(cls.__init__).parameters if k != "self"]
+        for name in kwargs:
+            if name not in allowed:
+                raise InputError(
+                    f"SystemModel got an unknown keyword {name!r}{suggest(name, allowed)}",
+                    key=name,
+                    allowed=", ".join(allowed),
+                    value=kwargs[name],
+                )
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -169,3 +169,26 @@ def output_dir(path: Path, command: str, force: bool = False, flag: str = "--out
 def output_file(path: Path, force: bool = False, flag: str = "--out") -> OutputFile:
     """Check (and prepare) `path` as one output file; see the module docstring."""
     return OutputFile(path, force, flag)
+
+
+#: Columns of every run's series besides the reporters (runs.csv, series.csv).
+FRAME_COLUMNS: dict[str, str] = {
+    "variant": "The strategy, timeline or scenario the run belongs to.",
+    "replicate": "Replicate number; replicate r of every variant shares its seed.",
+    "step": "Term since the start (0 is the initial state).",
+    "calendar_year": "Calendar year (`lftm run` and scenario outputs): start_year + year.",
+    "clip_count": "State values the model had to clip into [0, 1] in the run (expected 0).",
+}
+
+
+def columns_markdown() -> str:
+    """The README's table of output columns: the frame's own columns, then every
+    reporter with the first line of its docstring (lftm_sim.metrics.REPORTERS)."""
+    from .metrics import REPORTERS
+
+    rows = ["| column | meaning |", "| --- | --- |"]
+    rows += [f"| `{name}` | {doc} |" for name, doc in FRAME_COLUMNS.items()]
+    for name, reporter in REPORTERS.items():
+        doc = " ".join((reporter.__doc__ or "").strip().split("\n\n")[0].split())
+        rows.append(f"| `{name}` | {doc.replace('|', '/')} |")
+    return "\n".join(rows)

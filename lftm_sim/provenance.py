@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -21,6 +22,27 @@ def _versions() -> dict[str, str]:
             found[name] = "unknown"
     found["python"] = platform.python_version()
     return found
+
+
+def resolve_parameters(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting, lever and mechanism parameter a run of `kwargs` (SystemModel
+    keywords) uses, validated without building a model (`runspec.resolve_run`; bad input
+    raises InputError): the form `SystemModel.resolved_parameters()` gives. A graph's
+    school and district counts are read from the graph."""
+    from dataclasses import asdict
+
+    from .runspec import resolve_run
+
+    spec = resolve_run(**kwargs)
+    settings = dict(spec.settings)
+    if spec.graph is not None:
+        kinds = [kind for _, kind in spec.graph.nodes(data="kind")]
+        settings.update(n_schools=kinds.count("school"), n_districts=kinds.count("district"))
+    return {
+        "settings": settings,
+        "timeline": spec.timeline.describe(),
+        "mechanisms": asdict(spec.mechanisms),
+    }
 
 
 def write_provenance(out_dir: Path, command: str, seed: int, parameters: dict[str, Any]) -> Path:

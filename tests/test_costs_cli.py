@@ -12,18 +12,19 @@ from lftm_sim import costs
 from lftm_sim.strategies import resolve_strategy
 
 SMALL = {"n_schools": 40, "n_districts": 2, "replicates": 2, "years": 1.0}
+SYSTEM = {"n_schools": 40, "n_districts": 2}
 
 
 def test_decomposition_runs_every_variant():
-    table = ce.decomposition(**SMALL, seed=3).set_index("variant")
-    expected = set(ce.decomposition_variants(40, 2)) - {"baseline"}
+    table = ce.decomposition(ce.Design(**SMALL, seed=3)).set_index("variant")
+    expected = set(ce.decomposition_variants(SYSTEM)) - {"baseline"}
     assert set(table.index) == expected
     for name in ("top_down@0", "bottom_up@0", "middle_led@0"):
         assert table.loc[name, "spend"] == 0.0
     assert table.loc["middle_led", "spend"] == pytest.approx(1.0)
     assert (table["gain_low"] <= table["gain"]).all() and (table["n"] == 2).all()
     # middle-led's dispositions with the whole budget in central support: nothing priced
-    swapped = ce.decomposition_variants(40, 2)["middle_led levers, money to central support"]
+    swapped = ce.decomposition_variants(SYSTEM)["middle_led levers, money to central support"]
     assert costs.activity_cost(resolve_strategy(swapped["strategy"])) == 0.0
     assert table.loc["middle_led levers, money to central support", "spend"] == 1.0
     assert table.loc["middle_led levers, money to central support", "gain"] != pytest.approx(
@@ -32,7 +33,7 @@ def test_decomposition_runs_every_variant():
 
 
 def test_curves_and_figure():
-    table = ce.curves(["top_down"], [0.0, 2.0], **SMALL, seed=1)
+    table = ce.curves(["top_down"], [0.0, 2.0], ce.Design(**SMALL, seed=1))
     assert table["budget"].tolist() == [0.0, 2.0]
     assert table["spend"].tolist() == pytest.approx([0.0, 2.0])
     assert isinstance(ce.curve_figure(table), Figure)
@@ -73,9 +74,11 @@ def test_cost_effectiveness_command(tmp_path):
 
     before = (out / "cost_effectiveness.csv").read_bytes()
     again = lftm(*args)
-    assert again.returncode == 2 and "--force" in again.stderr
+    assert again.returncode == 2 and "pass --force" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
     assert (out / "cost_effectiveness.csv").read_bytes() == before
+    forced = lftm(*args, "--force")
+    assert forced.returncode == 0, forced.stderr
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lftm_sim import PRESETS, SystemModel
+from lftm_sim import PRESETS, School, SystemModel
 from lftm_sim.core import BOUNDED_AXES, Core
 from lftm_sim.ensemble import member_rng, run_core, run_ensemble
 from lftm_sim.experiments import run_model, run_variants
@@ -114,3 +114,18 @@ def test_run_variants_does_not_depend_on_workers():
     np.testing.assert_allclose(
         first["mean_capacity"].to_numpy(), single["mean_capacity"].to_numpy(), rtol=0, atol=TOL
     )
+
+
+def test_school_level_output_equals_the_single_runs_agent_frame():
+    members = [{**SMALL, "strategy": "middle_led"}, {"n_schools": 60, "n_districts": 0}]
+    pairs = run_ensemble(members, [8, 9], 1, agents=True)
+    for member, seed, (series, schools) in zip(members, [8, 9], pairs, strict=True):
+        single, agents = run_model({**member, "collect_agents": True}, seed, 1, agents=School)
+        pd.testing.assert_frame_equal(series, single, check_exact=False, rtol=0, atol=TOL)
+        n = member["n_schools"]
+        assert list(schools.columns[:3]) == ["step", "year", "school"] and len(schools) == 5 * n
+        for name in ("capacity", "performance", "commitment", "innovation", "wellbeing"):
+            np.testing.assert_allclose(
+                schools[name].to_numpy(), agents[name].to_numpy(), rtol=0, atol=TOL
+            )
+        assert schools["year"].iloc[-1] == 1.0

@@ -297,3 +297,14 @@ def test_timelines_keep_labels_under_overrides_and_never_change():
     before = given.phases
     assert small(timeline=given, pressure=0.2).timeline is not given
     assert given.phases is before and before[0].strategy == PRESETS["top_down"]
+
+
+def test_an_unknown_keyword_gets_the_nearest_one():
+    from lftm_sim.errors import InputError
+
+    with pytest.raises(InputError, match=r"unknown keyword 'n_school' \(did you mean 'n_schools'"):
+        SystemModel(n_school=10)
+    with pytest.raises(InputError, match="did you mean 'middle_investment'"):
+        SystemModel(n_schools=10, n_districts=1, middle_invest=0.5)
+    model = SystemModel(n_schools=10, n_districts=1, middle_investment=0.5, rng=1)
+    assert model.timeline.phases[0].strategy.middle_investment == 0.5

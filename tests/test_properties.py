@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.stats import rankdata
 
 from lftm_sim import LEVERS, SystemModel
 from lftm_sim.errors import InputError
 from lftm_sim.model import BOUNDED
+from lftm_sim.ranking import GAP_QUANTILES, Blocks, Ranking
 from lftm_sim.strategies import LEVER_RANGES, SPENDING
 
 
@@ -110,3 +112,28 @@ def test_rates_over_the_form_limit_are_refused(rates, excess):
         rates["capacity_decay"] = 1.0
     with pytest.raises(InputError, match="must sum to at most 1"):
         SystemModel(n_schools=60, n_districts=3, budget=BUDGET, mechanisms=rates)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    blocks=st.lists(
+        st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1), min_size=1),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_one_sort_gives_rankdata_standing_and_numpy_percentiles(blocks):
+    """Per run (a block), standing is scipy's average-rank standing and the quantiles are
+    numpy's percentiles exactly, ties included."""
+    values = np.array([x for block in blocks for x in block])
+    starts = np.concatenate([[0], np.cumsum([len(b) for b in blocks])])
+    ranking = Ranking(values, Blocks(starts))
+    standing = ranking.standing()
+    for k, block in enumerate(blocks):
+        x = np.array(block)
+        n = len(x)
+        want = np.full(n, 0.5) if n < 2 else (n - rankdata(x)) / (n - 1)
+        assert np.array_equal(standing[starts[k] : starts[k + 1]], want)
+        assert np.array_equal(ranking.quantiles(GAP_QUANTILES)[:, k], np.percentile(x, [10, 90]))
+        lo, hi = np.percentile(x, [10, 90])
+        assert ranking.gap()[k] == hi - lo

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import re
 import tomllib
 from pathlib import Path
@@ -689,3 +690,169 @@ def test_unreadable_file_as_root_too(tmp_path, monkeypatch):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert "cannot read: Permission denied" in assert_one_line(err.value, path, "file")
+
+
+# --- the schema from the declarations; errors are InputErrors ------------------------------
+
+
+def _fmt_range(lo: float, hi: float) -> str:
+    return f"[{lo:g}, {hi:g}]"
+
+
+def test_schema_is_derived_from_the_declarations():
+    from lftm_sim.declarations import LEVER_PARAMS, MECHANISM_PARAMS, SETTINGS
+
+    for name, param in SETTINGS.items():
+        spec = SYSTEM_KEYS[sc.schema._TOML_NAME.get(name, name)]
+        assert (spec.default, spec.lo, spec.hi) == (param.default, param.lo, param.hi), name
+        assert spec.kind == ("int" if param.kind == "integer" else "number"), name
+    assert set(sc.LEVER_KEYS) == set(LEVER_PARAMS) and set(sc.MECHANISM_KEYS) == set(
+        MECHANISM_PARAMS
+    )
+    for keys, params in ((sc.LEVER_KEYS, LEVER_PARAMS), (sc.MECHANISM_KEYS, MECHANISM_PARAMS)):
+        for name, param in params.items():
+            assert (keys[name].lo, keys[name].hi, keys[name].doc) == (param.lo, param.hi, param.doc)
+    source = "".join(p.read_text() for p in (ROOT / "lftm_sim" / "scenarios").glob("*.py"))
+    assert "inspect" not in source and "getattr(model" not in source and "_key_for" not in source
+
+
+def test_formats_md_tables_match_the_declarations():
+    from lftm_sim.declarations import LEVER_PARAMS, MECHANISM_PARAMS
+
+    text = FORMATS.read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"\| `(\w+)` \| (\w+) \| (.+?) \| (.+?) \|", line)
+        if m:
+            rows[m.group(1)] = (m.group(3), m.group(4))
+    for key, spec in SYSTEM_KEYS.items():
+        default, allowed = rows[key]
+        if spec.default is None:
+            assert default == "none", key
+            continue
+        assert float(default.strip("`").replace(",", "")) == spec.default, key
+        m = re.search(r"\[([\d.,]+), ([^\]]+)\]", allowed)
+        assert m and float(m.group(1).replace(",", "")) == spec.lo, (key, allowed)
+        hi = m.group(2)
+        assert hi == "`schools`" or float(hi.replace(",", "")) == spec.hi, (key, allowed)
+    for params, kind in ((LEVER_PARAMS, "lever"), (MECHANISM_PARAMS, "mechanism")):
+        odd = {n: p for n, p in params.items() if (p.lo, p.hi) != (0, 1)}
+        for name, p in odd.items():  # the exceptions to "a number in [0, 1]" are named
+            assert re.search(rf"`{name}`,? (in )?\[{p.lo:g}, {p.hi:g}\]", text), (kind, name)
+
+
+def test_scenario_errors_are_input_errors_with_fields(tmp_path):
+    from lftm_sim.errors import InputError
+
+    path = write(tmp_path, BASE.replace("capacity_level = 0.5", "capacity_level = 0.95"))
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    e = err.value
+    assert isinstance(e, ScenarioError) and isinstance(e, sc.ScenarioError)
+    assert (e.file, e.key, e.value) == (str(path), "system.capacity_level", 0.95)
+    assert e.allowed == "a number in [0.15, 0.85]" and e.problem == "out of range: 0.95"
+    assert issubclass(sc.GraphFileError, InputError)
+    again = pickle.loads(pickle.dumps(e))  # crosses process boundaries whole
+    assert (str(again), again.key, again.allowed) == (str(e), e.key, e.allowed)
+    g = pickle.loads(pickle.dumps(sc.GraphFileError("g.csv", "line 2: empty source")))
+    assert str(g) == "g.csv: line 2: empty source" and g.file == "g.csv"
+
+
+def test_model_input_errors_are_located_by_their_key_not_their_text(tmp_path):
+    """capacity_level 0.8 is in range, but with rest_need_slope 0.5 rest capacity leaves
+    (0, 1): the model's InputError names capacity_level, reported as system.capacity_level."""
+    text = BASE.replace("capacity_level = 0.5", "capacity_level = 0.8")
+    scenario = load_scenario(write(tmp_path, text))
+    with pytest.raises(ScenarioError) as err:
+        scenario.make_model(mechanisms={"rest_need_slope": 0.5})
+    assert_one_line(err.value, scenario.path, "system.capacity_level")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write(tmp_path, text + "\n[mechanisms]\nrest_need_slope = 0.5\n", "m.toml"))
+        sc.load_scenario(tmp_path / "m.toml").resolved_parameters()
+    assert "capacity_level" in assert_one_line(
+        err.value, tmp_path / "m.toml", "system.capacity_level"
+    )
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode("utf-8"))
+    assert load_scenario(path).name == "test"
+
+
+def test_toml_nested_too_deeply_is_one_line(tmp_path):
+    for opener, closer in (("[", "]"), ("{a = ", "}")):
+        path = write(tmp_path, "x = " + opener * 3000 + "1" + closer * 3000 + "\n")
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(path)
+        assert "nested too deeply" in assert_one_line(err.value, path, "file")
+
+
+def test_bundled_scenarios_are_found_by_name():
+    assert load_scenario("england_nlns").path == SCENARIO_DIR / "england_nlns.toml"
+    assert sc.find_scenario("classroom_demo") == SCENARIO_DIR / "classroom_demo.toml"
+    with pytest.raises(ScenarioError, match="did you mean 'england_nlns'") as err:
+        load_scenario("england_nln")
+    assert err.value.key == "file" and "classroom_demo" in err.value.allowed
+
+
+def test_the_published_series_are_read_once_honouring_the_override(tmp_path, monkeypatch):
+    from lftm_sim import calibration
+
+    data = tmp_path / "real.csv"
+    data.write_text(
+        "system,series,year,value,unit,source\n"
+        "england,ks2,2000,70,percent,x\nontario,ks2,2000,50,percent,y\n"
+    )
+    monkeypatch.setenv("LFTM_REAL_SYSTEMS", str(data))
+    assert sc.real_systems_csv() == data
+    england = calibration.observations("england")
+    assert list(england["system"]) == ["england"] and list(england["value"]) == [70]
+    assert len(calibration.observations()) == 2
+
+
+def test_store_calibration_never_writes_into_an_installed_package(tmp_path, monkeypatch):
+    from lftm_sim import calibration
+    from lftm_sim.errors import InputError
+
+    installed = tmp_path / "lib" / "python3.12" / "site-packages" / "lftm_sim"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(calibration, "__file__", str(installed / "calibration.py"))
+    with pytest.raises(InputError, match="installed package") as err:
+        calibration.source_calibration_file()
+    assert err.value.key == "--store"
+    monkeypatch.undo()
+    assert calibration.source_calibration_file() == ROOT / "lftm_sim" / "data" / "calibration.toml"
+    assert calibration.missing_for_full_fit(calibration.FULL_FIT) == []
+    assert calibration.missing_for_full_fit({"starts": 2, "max_evals": 80}) == ["starts 2 < 16"]
+
+
+MY_MODULES = ["scenarios", "validation", "commands", "cli.py", "outputs.py", "calibration.py"]
+MY_MODULES += ["analysis.py", "provenance.py"]
+
+
+def test_no_function_over_60_lines_and_no_module_over_400():
+    import ast
+
+    files = []
+    for name in MY_MODULES:
+        path = ROOT / "lftm_sim" / name
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    for path in files:
+        text = path.read_text()
+        assert len(text.splitlines()) <= 420, path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 60, f"{path.name}: {node.name} has {length} lines"
+
+
+def test_agent_collection_is_checked_against_memory(tmp_path, monkeypatch):
+    scenario = load_scenario(write(tmp_path, BASE))
+    scenario.check_memory(collect_agents=True)  # fits
+    # enough for the system, not for 400 B per school per term of agent records
+    est = sc.estimate_memory(120, 4, 10, scenario.steps)["total"]
+    monkeypatch.setattr(memory, "available_memory", lambda: int(est * 1.3))
+    with pytest.raises(ScenarioError) as err:
+        scenario.make_model(collect_agents=True)
+    assert "with agent collection" in assert_one_line(err.value, scenario.path, "collect_agents")

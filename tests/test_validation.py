@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import pytest
 
 from lftm_sim import validation as v
@@ -133,6 +132,21 @@ def test_smoke_report_defaults_to_out_not_docs(smoke, monkeypatch, tmp_path):
     assert not (tmp_path / "docs").exists()
 
 
+def test_an_existing_report_is_replaced_only_with_force(smoke, monkeypatch, tmp_path):
+    _, _, frame, _ = smoke
+    calls = []
+    monkeypatch.setattr(v, "validate", lambda settings, progress=False: calls.append(1) or frame)
+    report = tmp_path / "validation.md"
+    report.write_text("hand-written notes\n")
+    with pytest.raises(InputError, match="pass --force") as err:
+        cmd.run(parse("--smoke", "--quiet", "--out", str(report)))
+    assert err.value.key == "--out" and calls == []  # refused before running anything
+    assert report.read_text() == "hand-written notes\n"
+    status = cmd.run(parse("--smoke", "--quiet", "--force", "--out", str(report)))
+    assert status == (0 if frame["passed"].all() else 1)  # the verdict, not the file rule
+    assert report.read_text().startswith("# Validation report")
+
+
 def test_full_run_defaults():
     args = parse()
     s = cmd.settings_from_args(args)
@@ -178,13 +192,30 @@ def test_box_is_around_the_defaults_and_every_point_is_valid():
         check_form(Mechanisms(**row._asdict()), v.BOX_BUDGET)
 
 
-def test_box_sample_is_a_latin_hypercube():
-    n = 16
-    samples = v.sample_box(n, seed=1)
+def test_box_sample_covers_the_box_by_name_and_seed():
+    """sample_box's own work: the columns are the box's parameters in order, each scaled
+    into its own [low, high] (not the unit cube), seeded, and refused when empty. (That the
+    points form a Latin hypercube is scipy's property, not tested here.)"""
+    samples = v.sample_box(16, seed=1)
+    assert list(samples.columns) == list(v.BOX) and samples.index.name == "point"
     for name, (lo, hi) in v.BOX.items():
-        strata = np.floor((samples[name] - lo) / (hi - lo) * n).astype(int)
-        assert sorted(strata) == list(range(n)), name
-    assert samples.equals(v.sample_box(n, seed=1))
+        assert samples[name].between(lo, hi).all(), name
+        assert samples[name].max() - samples[name].min() > 0.8 * (hi - lo), name
+    assert samples.equals(v.sample_box(16, seed=1))
+    assert not samples.equals(v.sample_box(16, seed=2))
+    with pytest.raises(ValueError, match="at least 1"):
+        v.sample_box(0)
+    with pytest.raises(ValueError, match="low < high"):
+        v.sample_box(4, box={"lateral_rate": (0.3, 0.2)})
+
+
+def test_box_is_its_widths_around_the_defaults():
+    defaults = Mechanisms()
+    assert v.BOX == v.make_box(v.BOX_WIDTHS)
+    for name, w in v.BOX_WIDTHS.items():
+        lo, hi = v.BOX[name]
+        d = getattr(defaults, name)
+        assert (lo, hi) == pytest.approx((d * (1 - w), d * (1 + w)), abs=1e-6), name
 
 
 def test_invalid_box_is_refused():

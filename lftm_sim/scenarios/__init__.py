@@ -9,9 +9,10 @@ problem raises `ScenarioError` (an `InputError`), whose message is one line::
     FILE: KEY: problem; allowed: ...
 
 The package's rooms: `schema` (every key, from `lftm_sim.declarations`), `loader` (reading
-and checking a file), `scenario` (the `Scenario` object), `graphfile` (GraphML and CSV
-graphs), `memory` (the size check, usable by anything that builds a model) and `published`
-(the one reader of the published series). docs/formats.md documents every key.
+and checking a file), `system` (the [system] section, its graph file and memory check),
+`scenario` (the `Scenario` object), `graphfile` (GraphML and CSV graphs), `memory` (the
+size estimate, usable by anything that builds a model) and `published` (the one reader of
+the published series). docs/formats.md documents every key.
 """
 
 from .errors import GraphFileError, ScenarioError
@@ -19,7 +20,6 @@ from .graphfile import read_graph
 from .loader import (
     SCENARIO_DIR,
     build,
-    check_scenario_memory,
     find_scenario,
     load_scenario,
     parse_toml,
@@ -40,6 +40,7 @@ from .schema import (
     SYSTEM_KEYWORDS,
     Spec,
 )
+from .system import check_scenario_memory
 
 __all__ = [
     "CALIBRATION_KEYS",

@@ -31,6 +31,9 @@ class ScenarioError(InputError):
             message += f"; allowed: {one_line(allowed)}"
         super().__init__(message, key=key, allowed=one_line(allowed), value=value, file=str(file))
 
+    def __reduce__(self):  # so it crosses to and from worker processes whole
+        return type(self), (self.file, self.key, self.problem, self.allowed, self.value)
+
 
 class GraphFileError(InputError):
     """A graph file that cannot be read: `file` is the graph file's name, the message
@@ -38,6 +41,9 @@ class GraphFileError(InputError):
 
     def __init__(self, file: str, problem: str):
         super().__init__(problem, file=file, allowed=GRAPH_ALLOWED)
+
+    def __reduce__(self):
+        return type(self), (self.file, self.message)
 
 
 GRAPH_ALLOWED = (

@@ -9,28 +9,23 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from ..errors import suggest
-from .errors import GraphFileError, ScenarioError
-from .memory import GRAPH_FILE_FACTOR, MEMORY_SHARE, memory_limit, memory_problem, size_text
-from .scenario import Scenario, ScenarioPhase, resolve_path
+from .errors import ScenarioError
+from .scenario import Scenario, ScenarioPhase
 from .schema import (
-    GRAPH_FIXES,
     LEVER_KEYS,
     MECHANISM_KEYS,
     PHASE_KEYS,
     SCENARIO_KEYS,
     SECTIONS,
     STEPS_PER_YEAR,
-    SYSTEM_KEYS,
     Checker,
     fmt,
 )
+from .system import check_system
 
 #: The scenario files shipped with the source tree (absent from a plain wheel install).
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-GRAPH_SUFFIXES: tuple[str, ...] = (".graphml", ".csv")
 _TOML_WHERE = re.compile(r"\s*\(at (line (\d+), column (\d+)|end of document)\)")
 
 
@@ -118,7 +113,7 @@ def build(raw: dict, path: Path) -> Scenario:
     head = _head(ck, raw["scenario"])
     start, end = head["start_year"], head["end_year"]
     steps = int(round((end - start) * STEPS_PER_YEAR))
-    system, graph = _system(ck, raw.get("system", {}), steps)
+    system, graph = check_system(ck, raw.get("system", {}), steps)
     mechanisms = _mechanisms(ck, raw.get("mechanisms", {}), system["budget"])
     phases = _phases(ck, raw["phases"], start, end)
     calibration = None
@@ -132,7 +127,7 @@ def build(raw: dict, path: Path) -> Scenario:
             "'calibrated' needs a [calibration] section",
             "illustrative, or add [calibration]",
         )
-    return Scenario(
+    scenario = Scenario(
         path=path,
         name=head["name"],
         status=head["status"],
@@ -146,6 +141,8 @@ def build(raw: dict, path: Path) -> Scenario:
         calibration=calibration,
         graph=graph,
     )
+    scenario.resolved_parameters()  # the model's own checks, without building it
+    return scenario
 
 
 def _check_sections(ck: Checker, raw: dict) -> None:
@@ -175,41 +172,6 @@ def _head(ck: Checker, sc: dict) -> dict[str, Any]:
             f"a year after {fmt(start)}",
         )
     return head
-
-
-def _system(ck: Checker, system_raw: dict, steps: int) -> tuple[dict, nx.Graph | None]:
-    """The [system] settings (defaults filled in) and the graph read from its file."""
-    ck.keys("system", system_raw, SYSTEM_KEYS)
-    system = {
-        name: ck.value(f"system.{name}", system_raw[name], spec)
-        for name, spec in SYSTEM_KEYS.items()
-        if name in system_raw
-    }
-    imposed = "graph" in system
-    if imposed:
-        for name in GRAPH_FIXES:
-            if name in system:
-                ck.fail(
-                    f"system.{name}",
-                    "not allowed together with system.graph (the graph file fixes it)",
-                    "remove it, or remove system.graph",
-                )
-    elif "graph_nodes" in system:
-        ck.fail("system.graph_nodes", "given without system.graph", "a node file with a graph")
-    for name, spec in SYSTEM_KEYS.items():
-        if name not in system and spec.default is not None:
-            if not (imposed and name in GRAPH_FIXES):
-                system[name] = spec.default
-    if imposed:
-        return system, _load_graph(ck, system, steps)
-    if system["districts"] > system["schools"]:
-        ck.fail(
-            "system.districts",
-            f"out of range: {system['districts']:,} districts for {system['schools']:,} schools",
-            f"an integer in [0, {system['schools']:,}] (at most one district per school)",
-        )
-    check_scenario_memory(ck.path, system, None, steps)
-    return system, None
 
 
 def _mechanisms(ck: Checker, mech_raw: dict, budget: float) -> dict[str, float]:
@@ -306,111 +268,3 @@ def _check_boundary(ck: Checker, i: int, prev: ScenarioPhase, cur: ScenarioPhase
             f"{fmt(cur.start)}",
             f"{fmt(prev.end)} (the previous phase's end)",
         )
-
-
-# --- graph files and memory ------------------------------------------------------------------
-
-
-def _graph_files(ck: Checker, system: dict) -> dict[str, Path]:
-    files = {}
-    for name in ("graph", "graph_nodes"):
-        if name not in system:
-            continue
-        file, key = resolve_path(ck.path, system[name]), f"system.{name}"
-        if not file.exists():
-            ck.fail(
-                key,
-                f"graph file {system[name]!r} not found (looked for {file})",
-                "a path relative to the scenario file",
-            )
-        if file.is_dir():
-            ck.fail(key, f"graph file {system[name]!r} is a directory", "a graph file")
-        if not os.access(file, os.R_OK):
-            ck.fail(key, f"graph file {system[name]!r} is not readable (permission denied)")
-        if name == "graph" and file.suffix.lower() not in GRAPH_SUFFIXES:
-            ck.fail(
-                key,
-                f"unknown graph format {file.suffix or '(no suffix)'!r}",
-                ", ".join(GRAPH_SUFFIXES),
-            )
-        files[name] = file
-    return files
-
-
-def _load_graph(ck: Checker, system: dict, steps: int) -> nx.Graph:
-    from ..graph import topology_from_graph
-    from .graphfile import read_graph
-
-    files = _graph_files(ck, system)
-    limit = memory_limit()  # refuse a file too large to parse before parsing it
-    size = sum(f.stat().st_size for f in files.values())
-    if limit is not None and GRAPH_FILE_FACTOR * size > limit:
-        ck.fail(
-            "system.graph",
-            f"too large for this machine's memory: parsing {size_text(size)} of graph files "
-            f"needs about {size_text(GRAPH_FILE_FACTOR * size)}, limit {size_text(limit)} "
-            f"({MEMORY_SHARE:.0%} of available memory)",
-            "a smaller graph",
-        )
-    try:
-        graph = read_graph(files["graph"], files.get("graph_nodes"))
-    except GraphFileError as exc:
-        ck.fail("system.graph", str(exc), exc.allowed)
-    except OSError as exc:
-        ck.fail("system.graph", f"cannot read {system['graph']!r}: {exc.strerror or exc}")
-    try:
-        top = topology_from_graph(graph)
-    except ValueError as exc:
-        from .errors import GRAPH_ALLOWED
-
-        ck.fail("system.graph", f"{system['graph']}: {exc}", GRAPH_ALLOWED)
-    check_scenario_memory(ck.path, system, graph, steps, topology=top)
-    return graph
-
-
-#: The scenario key behind each SystemModel keyword memory_problem can name.
-_MEMORY_KEYS = {
-    "n_schools": "system.schools",
-    "n_districts": "system.districts",
-    "consortium_size": "system.consortium_size",
-    "collect_agents": "collect_agents",
-    "steps": "scenario.end_year",
-}
-
-
-def check_scenario_memory(
-    path: Path,
-    system: dict,
-    graph: nx.Graph | None,
-    steps: int,
-    collect_agents: bool = False,
-    topology=None,
-) -> None:
-    """Refuse, before allocating it, a system too large for this machine's memory."""
-    if graph is not None:
-        if topology is None:
-            from ..graph import topology_from_graph
-
-            topology = topology_from_graph(graph)
-        found = memory_problem(
-            topology.n_schools,
-            topology.n_districts,
-            steps=steps,
-            collect_agents=collect_agents,
-            peer_ties=len(topology.peer_u),
-            district_ties=len(topology.district_u),
-            graph_nodes=graph.number_of_nodes(),
-            graph_edges=graph.number_of_edges(),
-        )
-    else:
-        found = memory_problem(
-            system["schools"],
-            system["districts"],
-            system["consortium_size"],
-            steps,
-            collect_agents,
-        )
-    if found is not None:
-        keyword, problem, allowed = found
-        key = "system.graph" if graph is not None and keyword != "collect_agents" else None
-        raise ScenarioError(path, key or _MEMORY_KEYS[keyword], problem, allowed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +102,12 @@ class Scenario:
 
     def timeline(self) -> Timeline:
         """The phases as a Timeline in years since start_year, with the phases' labels."""
-        tl = Timeline(
-            [(p.start - self.start_year, {"preset": p.strategy, **p.levers}) for p in self.phases]
+        return Timeline(
+            [
+                (p.start - self.start_year, {"preset": p.strategy, **p.levers}, p.label)
+                for p in self.phases
+            ]
         )
-        # the labels are the scenario's, set once here before the timeline is handed out
-        tl.phases = tuple(
-            replace(built, label=p.label) for built, p in zip(tl.phases, self.phases, strict=True)
-        )
-        return tl
 
     def phase_spans(self) -> list[tuple[float, float, str]]:
         """(start, end, label) of every phase, in calendar years."""
@@ -147,6 +145,19 @@ class Scenario:
         kwargs.update(rest)
         try:
             return SystemModel(**kwargs, rng=self.seed if rng is None else rng)
+        except ScenarioError:
+            raise
+        except InputError as err:
+            raise ScenarioError(self.path, _scenario_key(err.key), err.message) from None
+
+    def resolved_parameters(self) -> dict[str, Any]:
+        """Every setting, lever and mechanism parameter the scenario's run uses, checked
+        without building a model (ScenarioError naming the key, e.g. a capacity_level
+        whose rest capacity leaves (0, 1) with the mechanisms)."""
+        from ..provenance import resolve_parameters
+
+        try:
+            return resolve_parameters(self.model_kwargs())
         except ScenarioError:
             raise
         except InputError as err:
@@ -284,7 +295,7 @@ class Scenario:
 
     def check_memory(self, collect_agents: bool = False) -> None:
         """Refuse (ScenarioError) a run too large for this machine's memory."""
-        from .loader import check_scenario_memory
+        from .system import check_scenario_memory
 
         check_scenario_memory(self.path, self.system, self.graph, self.steps, collect_agents)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..declarations import LEVER_PARAMS, MECHANISM_PARAMS, SETTINGS, Param
+from ..dynamics import STEPS_PER_YEAR
 from ..errors import suggest
-from ..model import STEPS_PER_YEAR
 from ..strategies import ALIASES, PRESETS
 from .errors import ScenarioError
 
