@@ -23,7 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "validate",
         help="check patterns P1-P9 at the defaults, their knock-outs and a parameter box",
-        description="Pattern-oriented validation: every pattern (MODEL.md section 6) at the "
+        description="Pattern-oriented validation: every pattern (docs/design.md section 6) at the "
         "default mechanisms over replicates, each with its carrying mechanism knocked out "
         "(it must then fail), and over a Latin hypercube of a documented parameter box. "
         "Writes a markdown report (never over an existing one without --force). Exit "
