@@ -20,7 +20,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "calibrate-point",
         help="the earlier least-squares point fit (superseded by calibrate)",
         description="The earlier least-squares point fit, superseded by `lftm calibrate`'s "
-        "posterior (docs/calibration.md). Fit the shared mechanism parameters jointly on the early years of the "
+        "posterior (docs/calibration.md). Fit the shared mechanism parameters jointly on "
+        "the early years of the "
         "scenarios' published series; score them out of sample beside naive forecasts. "
         "Writes calibration.csv, rmse.csv, calibration.png, calibration.toml and "
         "provenance.json.",
