@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, suggest
+from .errors import InputError, unknown
 
 MAX_SCHOOLS = 2_000_000
 KINDS = ("number", "integer", "count")
@@ -67,17 +67,9 @@ class Param:
     def check(self, value: Any, file: str | None = None, key: str | None = None) -> Any:
         """Return `value` (an int for integers, else a float) or raise InputError."""
         key = key or self.name
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise InputError(
-                f"{key} must be {self.allowed()}, got {value!r}",
-                key=key,
-                allowed=self.allowed(),
-                value=value,
-                file=file,
-            )
-        if self.kind == "integer" and not (
-            isinstance(value, (int, np.integer)) or float(value).is_integer()
-        ):
+        number = not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+        whole = number and (isinstance(value, (int, np.integer)) or float(value).is_integer())
+        if not number or (self.kind == "integer" and not whole):
             raise InputError(
                 f"{key} must be {self.allowed()}, got {value!r}",
                 key=key,
@@ -153,11 +145,5 @@ def declared(name: str, group: str | None = None) -> Param:
         PARAMETERS if group is None else {k: p for k, p in PARAMETERS.items() if p.group == group}
     )
     if name not in pool:
-        what = f"{group} parameter" if group else "parameter"
-        raise InputError(
-            f"unknown {what} {name!r}{suggest(name, pool)}",
-            key=name,
-            value=name,
-            allowed=", ".join(pool),
-        )
+        raise unknown(f"{group} parameter" if group else "parameter", name, pool)
     return pool[name]

@@ -46,3 +46,15 @@ def suggest(name: str, allowed: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the nearest allowed name, or '' when none is close."""
     close = difflib.get_close_matches(str(name), list(allowed), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown(what: str, name: Any, allowed: Iterable[str]) -> InputError:
+    """The one error for a name that is not one of `allowed`: "unknown WHAT 'x' (did you
+    mean 'y'?)", with the key and what is allowed as fields."""
+    allowed = list(allowed)
+    return InputError(
+        f"unknown {what} {name!r}{suggest(name, allowed)}",
+        key=str(name),
+        allowed=", ".join(allowed),
+        value=name,
+    )

@@ -15,7 +15,7 @@ from .agents import District, School, State
 from .core import BOUNDED_AXES, Core
 from .declarations import MAX_SCHOOLS, SETTINGS
 from .dynamics import STEPS_PER_YEAR, TERM
-from .errors import InputError, suggest
+from .errors import InputError, unknown
 from .graph import Topology, to_networkx
 from .metrics import AGENT_REPORTERS, MODEL_REPORTERS
 from .parameters import Mechanisms
@@ -52,12 +52,7 @@ class SystemModel(mesa.Model):
         allowed = [k for k in inspect.signature(cls.__init__).parameters if k != "self"]
         for name in kwargs:
             if name not in allowed:
-                raise InputError(
-                    f"SystemModel got an unknown keyword {name!r}{suggest(name, allowed)}",
-                    key=name,
-                    allowed=", ".join(allowed),
-                    value=kwargs[name],
-                )
+                raise unknown("SystemModel keyword", name, allowed)
         return super().__new__(cls)
 
     def __init__(

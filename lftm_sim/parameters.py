@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .declarations import MECHANISM_PARAMS, Param
-from .errors import InputError, suggest
+from .errors import InputError, unknown
 
 
 def _default(name: str) -> float:
@@ -172,12 +172,7 @@ def resolve_mechanisms(mechanisms: Mechanisms | dict[str, Any] | None) -> Mechan
     if isinstance(mechanisms, dict):
         for name in mechanisms:
             if name not in MECHANISM_PARAMS:
-                raise InputError(
-                    f"unknown mechanism parameter {name!r}{suggest(name, MECHANISM_NAMES)}",
-                    key=str(name),
-                    allowed=", ".join(MECHANISM_NAMES),
-                    value=name,
-                )
+                raise unknown("mechanism parameter", name, MECHANISM_NAMES)
         return replace(Mechanisms(), **mechanisms)
     raise InputError(
         f"mechanisms must be a dict or Mechanisms, got {mechanisms!r}",

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 
 from .declarations import LEVER_PARAMS, SETTINGS
-from .errors import InputError, suggest
+from .errors import InputError, unknown
 from .parameters import Mechanisms, check_form, resolve_mechanisms
 from .strategies import LEVERS, Timeline, resolve_timeline
 
@@ -73,12 +73,7 @@ def check_keywords(keywords: dict[str, Any]) -> None:
     """Refuse keywords a run does not take, with a did-you-mean suggestion."""
     for name in keywords:
         if name not in KEYWORDS:
-            raise InputError(
-                f"unknown keyword {name!r}{suggest(name, KEYWORDS)}",
-                key=str(name),
-                allowed=", ".join(KEYWORDS),
-                value=name,
-            )
+            raise unknown("keyword", name, KEYWORDS)
 
 
 def resolve_run(**keywords: Any) -> RunSpec:
