@@ -228,3 +228,24 @@ def test_invalid_box_is_refused():
         v.check_box({"lateral_rate": (0.1, 0.95)})
     with pytest.raises(ValueError, match="unknown mechanism parameter"):
         v.check_box({"no_such_rate": (0.1, 0.2)})
+
+
+def test_report_has_the_cost_table_curves_and_decomposition(smoke):
+    """Issue 9: the cost table, the cost-effectiveness curves and the decomposition are in
+    the validation report, from runs at the report's own system and replicates."""
+    _, out, frame, _ = smoke
+    costs = frame.attrs["costs"]
+    from lftm_sim.costs import cost_per_school_year
+    from lftm_sim.strategies import PRESETS
+
+    presets = costs["presets"].set_index("variant")
+    for name in ("top_down", "bottom_up", "middle_led"):
+        assert presets.loc[name, "spend"] == pytest.approx(cost_per_school_year(PRESETS[name]))
+    curves = costs["curves"]
+    assert set(curves["strategy"]) == {"top_down", "bottom_up", "middle_led"}
+    assert sorted(set(curves["budget"])) == [0.0, 0.25, 0.5, 1.0, 2.0, 3.0]
+    assert (curves["n"] == cmd.SMOKE["replicates"]).all()
+    assert "middle_led@0" in set(costs["decomposition"]["variant"])
+    text = out.read_text()
+    assert "## What the strategies cost, and where the lead comes from" in text
+    assert "[costs.md](costs.md)" in text and "middle_led levers, money to central support" in text

@@ -229,6 +229,28 @@ def failure_drivers(box_runs: pd.DataFrame, code: str, top: int = 3) -> list[tup
     return sorted(found, key=lambda t: -abs(t[1]))[:top]
 
 
+def cost_experiments(settings: ValidationSettings) -> dict[str, pd.DataFrame]:
+    """At the validation's system and replicates: what each preset costs per school-year,
+    each strategy's gain over baseline against its budget, and the decomposition of
+    where middle-led's lead comes from (docs/costs.md)."""
+    from ..cost_effectiveness import Design, curves, decomposition
+    from ..costs import cost_table
+
+    design = Design(
+        n_schools=settings.n_schools,
+        n_districts=settings.n_districts,
+        replicates=settings.replicates,
+        seed=settings.seed,
+        workers=settings.workers,
+    )
+    presets = {name: {"strategy": name} for name in ("top_down", "bottom_up", "middle_led")}
+    return {
+        "presets": cost_table(presets),
+        "curves": curves(design=design),
+        "decomposition": decomposition(design),
+    }
+
+
 def validate(settings: ValidationSettings | None = None, progress: bool = False) -> pd.DataFrame:
     """Run the whole validation; one row per pattern.
 
@@ -241,7 +263,7 @@ def validate(settings: ValidationSettings | None = None, progress: bool = False)
     codes = list(settings.codes)
     start = time.perf_counter()
     samples = sample_box(settings.points, settings.seed)
-    bar = tqdm(total=2 + len(samples), desc="validate", unit="step", disable=not progress)
+    bar = tqdm(total=3 + len(samples), desc="validate", unit="step", disable=not progress)
     bar.set_postfix_str("defaults")
     at_defaults = check_patterns(codes, settings.config())
     bar.update()
@@ -250,6 +272,9 @@ def validate(settings: ValidationSettings | None = None, progress: bool = False)
     bar.update()
     bar.set_postfix_str("box")
     box_runs = run_box(settings, samples, bar)
+    bar.set_postfix_str("costs")
+    costs = cost_experiments(settings)
+    bar.update()
     bar.close()
     shares = box_runs.groupby("code")["passed"].mean()
     rows = []
@@ -285,6 +310,7 @@ def validate(settings: ValidationSettings | None = None, progress: bool = False)
         settings=asdict(settings),
         samples=samples,
         box_runs=box_runs,
+        costs=costs,
         seconds=time.perf_counter() - start,
         date=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -40,7 +40,7 @@ def report_markdown(frame: pd.DataFrame, command: str = "lftm validate") -> str:
         "fail.",
         "",
     ]
-    for section in (_settings, _summary, _patterns, _failures, _box, _robustness):
+    for section in (_settings, _summary, _patterns, _failures, _costs, _box, _robustness):
         lines += section(frame)
     return "\n".join(lines)
 
@@ -199,6 +199,71 @@ def _failures(frame: pd.DataFrame) -> list[str]:
             f"{_interval(r.knockout_statistic, r.knockout_low, r.knockout_high)}): it is "
             f"carried by more than {_esc(r.carrier)}."
         )
+    return lines + [""]
+
+
+def _table(df: pd.DataFrame, columns: dict[str, str]) -> list[str]:
+    """A markdown table of `df`'s `columns` (name -> header), numbers to three decimals."""
+    lines = ["| " + " | ".join(columns.values()) + " |", "|" + " --- |" * len(columns)]
+    for _, row in df.iterrows():
+        cells = [_num(row[c]) if isinstance(row[c], float) else _esc(str(row[c])) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _costs(frame: pd.DataFrame) -> list[str]:
+    """What the strategies cost, what each budget buys, and where the lead comes from."""
+    costs = frame.attrs.get("costs")
+    if not costs:
+        return []
+    metric, year = costs["curves"]["metric"].iloc[0], costs["curves"]["year"].iloc[0]
+    lines = [
+        "## What the strategies cost, and where the lead comes from",
+        "",
+        "Every lever that takes time or money is priced ([costs.md](costs.md): unit costs, "
+        "which are sourced and which assumed, and the pricing rule). Spend is in reference "
+        "budgets per school-year; `funded` is the share of a strategy's priced activities "
+        "the budget pays for. Gains are in "
+        f"`{metric}` over baseline at year {year:g}, paired by replicate (95% intervals), at "
+        "this report's system and replicates. The curves' figure: "
+        "[cost_effectiveness.png](cost_effectiveness.png) (`lftm cost-effectiveness`).",
+        "",
+        "**The presets at the reference budget (1)**",
+        "",
+    ]
+    lines += _table(
+        costs["presets"],
+        {
+            "variant": "strategy",
+            "activity_cost": "priced activities",
+            "funded": "funded",
+            "spend": "spend",
+        },
+    )
+    lines += ["", "**Cost-effectiveness: gain over baseline against the budget**", ""]
+    lines += _table(
+        costs["curves"],
+        {
+            "strategy": "strategy",
+            "budget": "budget",
+            "spend": "spend",
+            "gain": "gain",
+            "gain_low": "low",
+            "gain_high": "high",
+            "gain_per_budget": "gain per unit",
+        },
+    )
+    lines += ["", "**Where middle-led's lead comes from (reference budget unless @0)**", ""]
+    lines += _table(
+        costs["decomposition"],
+        {
+            "variant": "variant",
+            "spend": "spend",
+            "gain": "gain",
+            "gain_low": "low",
+            "gain_high": "high",
+        },
+    )
     return lines + [""]
 
 
