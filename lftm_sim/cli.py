@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sensitivity": "lftm_sim.sweep.cli",
     "policy-map": "lftm_sim.sweep.cli",
     "cost-effectiveness": "lftm_sim.cost_effectiveness_cli",
+    "animate": "lftm_sim.animate_cli",
 }
 
 
