@@ -24,6 +24,8 @@ PUBLIC_MODULES = (
     "lftm_sim.cost_effectiveness",
     "lftm_sim.scenarios",
     "lftm_sim.sweep",
+    "lftm_sim.sweep.policy_map",
+    "lftm_sim.sweep.sensitivity",
 )
 #: The parameters cell each notebook runs with in the suite (small systems, same code).
 SMALL = {
@@ -33,6 +35,9 @@ SMALL = {
     "OPPOSED_UNTIL = 2018",
     "03_what_makes_networks_work": "SCHOOLS, DISTRICTS, YEARS, REPLICATES = 150, 3, 3, 2\n"
     "BUDGETS = (1.0, 3.0)",
+    "04_sweeps_and_sensitivity": "SCHOOLS, DISTRICTS, YEARS = 60, 2, 2\n"
+    "GRID_POINTS, GRID_REPLICATES = 2, 2\nMORRIS_TRAJECTORIES, SOBOL_BASE = 4, 16\n"
+    "MAX_REPLICATES = 4",
 }
 
 

@@ -26,6 +26,8 @@ REFERENCE_MODULES = (
     "lftm_sim.cost_effectiveness",
     "lftm_sim.scenarios",
     "lftm_sim.sweep",
+    "lftm_sim.sweep.policy_map",
+    "lftm_sim.sweep.sensitivity",
 )
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import style as st
 
-__all__ = ["distribution_figure", "effects_figure", "graph_figure"]
+__all__ = ["convergence_figure", "distribution_figure", "effects_figure", "graph_figure"]
 
 
 def _at_year(agents: pd.DataFrame, column: str, year: float) -> np.ndarray:
@@ -134,4 +134,18 @@ def effects_figure(
         if group is not None:
             ax.set_title(f"{by.replace('_', ' ')} {group:g}", fontsize=10)
     fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def convergence_figure(table: pd.DataFrame, title: str | None = None) -> st.InlineFigure:
+    """How many replicates are enough: each column of `table` (indexed by the number of
+    replicates) drawn against it, one panel per column."""
+    fig, axes = st.new_figure(len(table.columns))
+    for ax, column in zip(axes, table.columns, strict=True):
+        ax.plot(table.index, table[column], "o-", color=st.OKABE_ITO["black"], lw=1.5, ms=3)
+        ax.set_xlabel("replicates", fontsize=8.5)
+        ax.set_title(str(column), fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title or "Does the estimate settle as replicates grow?", fontsize=11)
     return fig
