@@ -11,22 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from test_reference_docs import REFERENCE_MODULES
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 #: Modules a notebook may import from: the package (its __all__) and the documented ones.
-PUBLIC_MODULES = (
-    "lftm_sim",
-    "lftm_sim.plots",
-    "lftm_sim.plots.gallery",
-    "lftm_sim.experiments",
-    "lftm_sim.analysis",
-    "lftm_sim.costs",
-    "lftm_sim.cost_effectiveness",
-    "lftm_sim.scenarios",
-    "lftm_sim.sweep",
-    "lftm_sim.sweep.policy_map",
-    "lftm_sim.sweep.sensitivity",
-)
+PUBLIC_MODULES = ("lftm_sim", *REFERENCE_MODULES)  # what docs/reference.md lists
 #: The parameters cell each notebook runs with in the suite (small systems, same code).
 SMALL = {
     "01_top_down_vs_bottom_up": "SCHOOLS, DISTRICTS, YEARS, REPLICATES = 150, 3, 3, 2\n"
