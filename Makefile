@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12.1/bin/python3 
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: demo test validate bench lint format clean figures docs
+.PHONY: demo test validate bench lint format clean dashboard browser figures docs
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (try: pyenv install 3.12)" >&2; exit 1; }
@@ -22,21 +22,62 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-viz: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[viz]"
+	@touch $@ $(VENV)/.installed
+
+# The dashboard's browser test drives Debian's chromium (no browser download).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else echo "note: $(CHROMIUM) missing and not root: the browser test will be skipped" >&2; fi; \
+	fi
+
+dashboard: $(VENV)/.installed-viz
+	$(BIN)/lftm dashboard
+
 demo: $(VENV)/.installed
 	$(BIN)/lftm compare --out out/demo --force
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest -n 2 -q
 
 validate: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
 	$(BIN)/lftm validate --workers 2 --force
-	$(BIN)/lftm calibrate scenarios/england_nlns.toml scenarios/ontario_2003_2015.toml --out out/calibration --force --store
+	$(MAKE) posterior sensitivity
 
-bench: $(VENV)/.installed-dev
+# The posterior calibration and the global sensitivity analysis (docs/calibration.md,
+# docs/sensitivity.md are written from these runs). Sizes: POSTERIOR_ARGS, SENS_WORKERS.
+POSTERIOR_ARGS ?= --population 200 --generations 8 --max-simulations 20000 --schools 1000 \
+	--draws 200 --pattern-draws 40
+SENS_WORKERS ?= 2
+.PHONY: posterior sensitivity
+posterior: $(VENV)/.installed-dev
+	$(BIN)/python -m lftm_sim.posterior.cli $(POSTERIOR_ARGS) --out out/posterior --force
+	$(BIN)/python -m lftm_sim.posterior.report calibration out/posterior docs/calibration.md
+
+sensitivity: $(VENV)/.installed-dev
+	$(BIN)/python -m lftm_sim.posterior.report cv out/sensitivity/cv.csv
+	for s in top_down bottom_up middle_led; do \
+	  $(BIN)/lftm sensitivity sweeps/sensitivity_morris_$$s.toml --out out/sensitivity/morris_$$s \
+	    --workers $(SENS_WORKERS) --force --quiet \
+	    --outputs gain_mean_capacity_y12 gain_mean_performance_y12 gain_gap_y12 gain_equity_gap_y12 \
+	    --strategy $$s || exit 1; \
+	  $(BIN)/lftm sensitivity sweeps/sensitivity_sobol_$$s.toml --out out/sensitivity/sobol_$$s \
+	    --workers $(SENS_WORKERS) --force --quiet \
+	    --outputs gain_mean_capacity_y12 gain_mean_performance_y12 gain_gap_y12 gain_equity_gap_y12 \
+	    --strategy $$s || exit 1; \
+	done
+	$(BIN)/python -m lftm_sim.posterior.report sensitivity out/sensitivity docs/sensitivity.md
+
+bench: $(VENV)/.installed-dev browser
 	$(BIN)/python benchmarks/engine.py | tee benchmarks/engine.txt
 	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
 	$(BIN)/python benchmarks/cli_startup.py | tee benchmarks/cli_startup.txt
+	$(BIN)/python benchmarks/dashboard.py | tee benchmarks/dashboard.txt
 
 # the gallery (docs/gallery.md, docs/img/gallery/*.png), regenerated from the code
 figures: $(VENV)/.installed-dev

@@ -20,12 +20,14 @@ import sys
 COMMAND_MODULES: dict[str, str] = {
     "compare": "lftm_sim.commands.compare",
     "run": "lftm_sim.commands.run",
-    "calibrate": "lftm_sim.commands.calibrate",
+    "calibrate": "lftm_sim.posterior.cli",
+    "calibrate-point": "lftm_sim.commands.calibrate",
     "validate": "lftm_sim.commands.validate",
     "scenarios": "lftm_sim.commands.scenarios",
     "sweep": "lftm_sim.sweep.cli",
     "sensitivity": "lftm_sim.sweep.cli",
     "policy-map": "lftm_sim.sweep.cli",
+    "dashboard": "lftm_sim.dashboard.cli",
     "cost-effectiveness": "lftm_sim.cost_effectiveness_cli",
     "animate": "lftm_sim.animate_cli",
 }

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="each strategy's gain over baseline against its budget",
         description="Run every strategy at every budget, and baseline, with common random "
         "numbers; the model prices each strategy's levers from the budget (docs/costs.md). "
-        "Writes cost_effectiveness.csv (gain over baseline with 95%% intervals, spend and "
+        "Writes cost_effectiveness.csv (gain over baseline with 95% intervals, spend and "
         "gain per unit of budget), cost_effectiveness.png, costs.csv (what each strategy's "
         "levers cost and what the reference budget buys) and provenance.json; with "
         "--decomposition also decomposition.csv (where middle-led's lead comes from).",

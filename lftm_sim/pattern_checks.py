@@ -365,7 +365,8 @@ PATTERNS: dict[str, Pattern] = {
             ("imposed", "co_designed"),
             ("mean_performance",),
             "the commitment gap acting on capacity through anchoring (7.6), its only channel "
-            "once trust starts at baseline's 0 (5.4), so removing it removes the comparison",
+            "once trust starts at baseline's 0 (5.4), so removing it removes the comparison "
+            "(apart from what co-design's price takes from other levers)",
         ),
         Pattern(
             "P7a",

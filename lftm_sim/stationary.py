@@ -78,15 +78,16 @@ def confidence_fixed_point(s_run: Any, mean_p: Any, below: Any, gap: Any, curren
 
 def stationary_start(core: Core, years: float) -> None:
     """Bring every run of `core` to baseline's stationary state (the three stages above)."""
-    first, priced = list(core.strategies), list(core.priced)
-    core.strategies = [PRESETS["baseline"]] * core.runs
-    # the rules see the priced strategy: baseline as each run's budget funds it
-    core.priced = [realise(PRESETS["baseline"], float(b))[0] for b in core.budget]
+    saved = list(core.strategies), list(core.priced), core.spend.copy()
+    baseline = PRESETS["baseline"]
+    core.strategies = [baseline] * core.runs
+    # as a baseline run sees it: priced by the run's budget (the preset is free at any budget)
+    core.priced = [realise(baseline, float(b))[0] for b in core.budget]
     core._views = core._lever_views()
     _relax(core)
     for _ in range(int(round(years / dynamics.TERM))):
         core.advance()
-    core.strategies, core.priced = first, priced
+    core.strategies, core.priced, core.spend = saved
     core.phases, core._views, core.steps = [None] * core.runs, {}, 0
 
 

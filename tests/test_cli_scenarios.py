@@ -67,7 +67,7 @@ def test_compare_handover_variants(tmp_path):
 
 def test_calibrate_smoke(tmp_path):
     res = lftm(
-        "calibrate",
+        "calibrate-point",
         "scenarios/england_nlns.toml",
         "scenarios/ontario_2003_2015.toml",
         "--schools",
@@ -161,7 +161,7 @@ def test_calibrate_store_refuses_a_fit_that_is_not_full(tmp_path):
     stored = ROOT / "lftm_sim" / "data" / "calibration.toml"
     before = stored.read_bytes()
     res = lftm(
-        "calibrate",
+        "calibrate-point",
         "england_nlns",
         "--starts",
         "2",
@@ -174,15 +174,19 @@ def test_calibrate_store_refuses_a_fit_that_is_not_full(tmp_path):
         "--quiet",
     )
     one_line_error(res, "--store keeps only a full fit", "starts 2 < 16")
-    res = lftm("calibrate", "england_nlns", "--store", "--out", str(tmp_path / "c"), "--quiet")
+    res = lftm(
+        "calibrate-point", "england_nlns", "--store", "--out", str(tmp_path / "c"), "--quiet"
+    )
     one_line_error(res, "pass --force")  # a full fit, but the stored set is not replaced
     assert stored.read_bytes() == before and not (tmp_path / "c").exists()
 
 
 def test_calibrate_names_the_flags_the_user_gave():
-    res = lftm("calibrate", "england_nlns", "--schools", "100", "--quiet")
+    res = lftm("calibrate-point", "england_nlns", "--schools", "100", "--quiet")
     one_line_error(res, "--schools 100", "150", "--districts")
-    res = lftm("calibrate", "england_nlns", "--schools", "100", "--districts", "200", "--quiet")
+    res = lftm(
+        "calibrate-point", "england_nlns", "--schools", "100", "--districts", "200", "--quiet"
+    )
     one_line_error(res, "--districts 200")
 
 

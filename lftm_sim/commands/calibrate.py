@@ -1,4 +1,7 @@
-"""`lftm calibrate SCENARIO...`: the joint fit, out-of-sample scores, figure, stored set."""
+"""`lftm calibrate-point SCENARIO...`: the earlier least-squares point fit, out-of-sample
+scores, figure and stored set. Superseded by `lftm calibrate` (the ABC posterior,
+docs/calibration.md); kept because docs/scenarios.md's fit figure and the stored set come
+from it."""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ OUTPUT_FILES = ("calibration.csv", "rmse.csv", "calibration.png", "calibration.t
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    """Add `calibrate` to the CLI's subparsers."""
+    """Add `calibrate-point` to the CLI's subparsers."""
     p = sub.add_parser(
-        "calibrate",
-        help="fit the shared mechanism parameters to published series",
-        description="Fit the shared mechanism parameters jointly on the early years of the "
+        "calibrate-point",
+        help="the earlier least-squares point fit (superseded by calibrate)",
+        description="The earlier least-squares point fit, superseded by `lftm calibrate`'s "
+        "posterior (docs/calibration.md). Fit the shared mechanism parameters jointly on "
+        "the early years of the "
         "scenarios' published series; score them out of sample beside naive forecasts. "
         "Writes calibration.csv, rmse.csv, calibration.png, calibration.toml and "
         "provenance.json.",

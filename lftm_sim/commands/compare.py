@@ -21,7 +21,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="strategies (or scenarios) x replicates, with paired differences",
         description="Run strategies, timelines or scenario files x replicates with common "
         "random numbers; write compare.csv (means and paired differences, middle-led minus "
-        "each other strategy, with 95%% intervals), compare.png, runs.csv and "
+        "each other strategy, with 95% intervals), compare.png, runs.csv and "
         "provenance.json.",
     )
     p.add_argument(

@@ -23,7 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "validate",
         help="check patterns P1-P9 at the defaults, their knock-outs and a parameter box",
-        description="Pattern-oriented validation: every pattern (MODEL.md section 6) at the "
+        description="Pattern-oriented validation: every pattern (docs/design.md section 6) at the "
         "default mechanisms over replicates, each with its carrying mechanism knocked out "
         "(it must then fail), and over a Latin hypercube of a documented parameter box. "
         "Writes a markdown report (never over an existing one without --force). Exit "
@@ -59,6 +59,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help=f"markdown report (default {DEFAULT_OUT}; with --smoke {SMOKE_OUT})",
     )
     p.add_argument("--force", action="store_true", help="replace an existing report")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 3 when a pattern fails at the defaults (by default a failing "
+        "pattern is a finding written to the report, and the exit status is 0)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     return p
 
@@ -86,7 +92,8 @@ def command_line(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """`lftm validate`: 0 when every pattern holds at the defaults, 1 otherwise."""
+    """`lftm validate`: write the report; a failing pattern is a finding in it, so the exit
+    status is 0, or 3 with --strict when any pattern fails (1 stays a bug's traceback)."""
     from .. import validation
     from ..outputs import output_file
 
@@ -98,5 +105,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         shown = frame[["code", "kind", "statistic", "passed", "knockout_fails", "box_share"]]
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        failing = ", ".join(frame.loc[~frame["passed"].astype(bool), "code"])
         print(f"\n{frame.attrs['seconds']:.0f} s; wrote {out}")
-    return 0 if bool(frame["passed"].all()) else 1
+        if failing:
+            print(f"patterns that fail at the defaults (findings, see the report): {failing}")
+    if args.strict and not bool(frame["passed"].all()):
+        return 3
+    return 0

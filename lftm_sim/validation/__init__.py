@@ -1,4 +1,4 @@
-"""Pattern-oriented validation (MODEL.md section 6): `validate` (the engine), its markdown
+"""Pattern-oriented validation (docs/design.md section 6): `validate` (the engine), its markdown
 report (`report`); the `lftm validate` command lives in `lftm_sim.commands.validate`."""
 
 from .engine import (

@@ -1,4 +1,4 @@
-"""Pattern-oriented validation (MODEL.md section 6): the engine of `lftm validate`.
+"""Pattern-oriented validation (docs/design.md section 6): the engine of `lftm validate`.
 
 Three questions, each answered with the one set of pattern checks in `patterns.py`:
 

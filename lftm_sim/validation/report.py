@@ -73,14 +73,15 @@ def _settings(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _knockout_fails(frame: pd.DataFrame) -> pd.Series:
-    return frame["has_knockout"] & frame["knockout_fails"]
+def _knockout_tested(frame: pd.DataFrame) -> pd.DataFrame:
+    """Patterns whose knock-out tells something: they have one and hold at the defaults."""
+    return frame[frame["has_knockout"] & frame["passed"]]
 
 
 def _summary(frame: pd.DataFrame) -> list[str]:
     n = len(frame)
     failing = ", ".join(frame[~frame["passed"]]["code"])
-    with_ko = frame[frame["has_knockout"]]
+    with_ko = _knockout_tested(frame)
     holding = ", ".join(with_ko[~with_ko["knockout_fails"]]["code"])
     none = ", ".join(frame[~frame["has_knockout"]]["code"])
     weak = [r for r in frame.itertuples() if not r.box_share >= ROBUST_SHARE]
@@ -93,8 +94,8 @@ def _summary(frame: pd.DataFrame) -> list[str]:
         "",
         f"- At the frozen defaults: **{int(frame['passed'].sum())} of {n}** patterns hold "
         f"({by_kind})" + (f'; failing: {failing} (see "Patterns that fail").' if failing else "."),
-        f"- Knock-outs: **{int(_knockout_fails(frame).sum())} of {len(with_ko)}** patterns "
-        "with a knock-out fail with their carrying mechanism switched off"
+        f"- Knock-outs: **{int(with_ko['knockout_fails'].sum())} of {len(with_ko)}** patterns "
+        "that hold and have a knock-out fail with their carrying mechanism switched off"
         + (f"; still holding: {holding} (carried by more than that mechanism)." if holding else ".")
         + (
             f" No knock-out (it would remove the comparison, or the claim is one of "
@@ -128,6 +129,8 @@ def _patterns(frame: pd.DataFrame) -> list[str]:
             ko = f"`{r.knockout}`"
             ko_effect = _interval(r.knockout_statistic, r.knockout_low, r.knockout_high)
             verdict = "fails, as it should" if r.knockout_fails else "**still holds**"
+            if not r.passed:
+                verdict = "n/a: fails at the defaults"
         lines.append(
             f"| {r.code} | {_esc(r.claim)} | {r.kind} | {_interval(r.statistic, r.low, r.high)} "
             f"| {_num(r.min_effect)} | {'yes' if r.passed else '**no**'} | {ko} | {ko_effect} "
@@ -185,7 +188,8 @@ def _failures(frame: pd.DataFrame) -> list[str]:
                 f"{_num(r.min_effect)} ({_esc(r.threshold)}). {where}"
             )
         lines.append("")
-    standing = frame[frame["has_knockout"] & ~frame["knockout_fails"]]
+    tested = _knockout_tested(frame)
+    standing = tested[~tested["knockout_fails"]]
     lines += ["### Knock-outs that do not break their pattern", ""]
     if not len(standing):
         return lines + ["Every knock-out breaks its pattern.", ""]
