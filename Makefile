@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12.1/bin/python3 
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: demo test validate bench lint format clean dashboard browser
+.PHONY: demo test validate bench lint format clean dashboard browser figures docs
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (try: pyenv install 3.12)" >&2; exit 1; }
@@ -78,6 +78,14 @@ bench: $(VENV)/.installed-dev browser
 	$(BIN)/python benchmarks/sweep.py | tee benchmarks/sweep.txt
 	$(BIN)/python benchmarks/cli_startup.py | tee benchmarks/cli_startup.txt
 	$(BIN)/python benchmarks/dashboard.py | tee benchmarks/dashboard.txt
+
+# the gallery (docs/gallery.md, docs/img/gallery/*.png), regenerated from the code
+figures: $(VENV)/.installed-dev
+	$(BIN)/python -m lftm_sim.plots.figures docs/img/gallery docs/gallery.md --force
+
+# the notebooks executed full size, with their outputs, as Markdown under docs/notebooks/
+docs: $(VENV)/.installed-dev
+	$(BIN)/python notebooks/render.py notebooks docs/notebooks
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check lftm_sim tests benchmarks

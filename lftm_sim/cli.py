@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, str] = {
     "policy-map": "lftm_sim.sweep.cli",
     "dashboard": "lftm_sim.dashboard.cli",
     "cost-effectiveness": "lftm_sim.cost_effectiveness_cli",
+    "animate": "lftm_sim.animate_cli",
 }
 
 

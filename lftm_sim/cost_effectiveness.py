@@ -133,7 +133,8 @@ def curve_figure(table: pd.DataFrame, x: str = "budget") -> Figure:
     """Gain over baseline against budget (or spend), one line and 95% band per strategy."""
     from . import plots  # the shared palette; imported here to keep this module light
 
-    fig = Figure(figsize=(6.4, 4.2), constrained_layout=True)
+    # InlineFigure: shows itself in Jupyter without pyplot
+    fig = plots.InlineFigure(figsize=(6.4, 4.2), constrained_layout=True)
     ax = fig.add_subplot()
     for i, name in enumerate(dict.fromkeys(table["strategy"])):
         rows = table[table["strategy"] == name].sort_values(x)

@@ -118,7 +118,8 @@ def policy_map_figure(cells: pd.DataFrame):
     """Heatmap of the mean difference, the boundary where it is 0, and an x on every cell
     whose interval crosses 0 (a matplotlib Figure)."""
     from matplotlib.colors import TwoSlopeNorm
-    from matplotlib.figure import Figure
+
+    from ..plots.style import InlineFigure as Figure  # shows itself in Jupyter
 
     m = cells.attrs
     grid = cells.pivot(index=m["y"], columns=m["x"], values="mean_diff")

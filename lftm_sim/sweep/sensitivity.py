@@ -175,7 +175,7 @@ def _combos(spec: SweepSpec) -> list[tuple]:
 def sensitivity_figure(result: Sensitivity):
     """Bars of each index per parameter with their intervals: one panel per output and
     strategy (a matplotlib Figure)."""
-    from matplotlib.figure import Figure
+    from ..plots.style import InlineFigure as Figure  # shows itself in Jupyter
 
     t = result.table
     panels = list(t.groupby(["output", "strategy"], sort=False))
