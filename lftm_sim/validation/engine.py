@@ -229,6 +229,34 @@ def failure_drivers(box_runs: pd.DataFrame, code: str, top: int = 3) -> list[tup
     return sorted(found, key=lambda t: -abs(t[1]))[:top]
 
 
+def _row(res, ko, settings: ValidationSettings, shares: pd.Series, points: int) -> dict:
+    """One pattern's row of the report frame: its verdict, knock-out and box share."""
+    return {
+        "code": res.code,
+        "claim": res.claim,
+        "kind": res.kind,
+        "statistic": res.statistic,
+        "threshold": res.threshold,
+        "passed": res.passed,
+        "detail": res.detail,
+        "low": res.low,
+        "high": res.high,
+        "min_effect": res.min_effect,
+        "carrier": PATTERNS[res.code].carrier,
+        "has_knockout": bool(PATTERNS[res.code].knockout),
+        "knockout_low": ko.low,
+        "knockout_high": ko.high,
+        "replicates": settings.replicates,
+        "knockout": ", ".join(f"{k}={v:g}" for k, v in PATTERNS[res.code].knockout.items()),
+        "knockout_statistic": ko.statistic,
+        "knockout_passed": ko.passed,
+        "knockout_fails": not ko.passed,
+        "knockout_detail": ko.detail,
+        "box_share": float(shares.get(res.code, np.nan)),
+        "box_points": points,
+    }
+
+
 def cost_experiments(settings: ValidationSettings) -> dict[str, pd.DataFrame]:
     """At the validation's system and replicates: what each preset costs per school-year,
     each strategy's gain over baseline against its budget, and the decomposition of
@@ -277,34 +305,10 @@ def validate(settings: ValidationSettings | None = None, progress: bool = False)
     bar.update()
     bar.close()
     shares = box_runs.groupby("code")["passed"].mean()
-    rows = []
-    for res, ko in zip(at_defaults, knocked, strict=True):
-        rows.append(
-            {
-                "code": res.code,
-                "claim": res.claim,
-                "kind": res.kind,
-                "statistic": res.statistic,
-                "threshold": res.threshold,
-                "passed": res.passed,
-                "detail": res.detail,
-                "low": res.low,
-                "high": res.high,
-                "min_effect": res.min_effect,
-                "carrier": PATTERNS[res.code].carrier,
-                "has_knockout": bool(PATTERNS[res.code].knockout),
-                "knockout_low": ko.low,
-                "knockout_high": ko.high,
-                "replicates": settings.replicates,
-                "knockout": ", ".join(f"{k}={v:g}" for k, v in PATTERNS[res.code].knockout.items()),
-                "knockout_statistic": ko.statistic,
-                "knockout_passed": ko.passed,
-                "knockout_fails": not ko.passed,
-                "knockout_detail": ko.detail,
-                "box_share": float(shares.get(res.code, np.nan)),
-                "box_points": len(samples),
-            }
-        )
+    rows = [
+        _row(res, ko, settings, shares, len(samples))
+        for res, ko in zip(at_defaults, knocked, strict=True)
+    ]
     frame = pd.DataFrame(rows)
     frame.attrs.update(
         settings=asdict(settings),
