@@ -37,11 +37,11 @@ def _d(name: str) -> Any:
 
 class SystemModel(mesa.Model):
     """A school system: one State, `n_districts` Districts and `n_schools` Schools on a
-        networkx graph, running a strategy (or a timeline of strategies) term by term.
+    networkx graph, running a strategy (or a timeline of strategies) term by term.
 
-        The step is the engine core's (`core.Core`, a core of one run); this class adds Mesa's
-        agents and DataCollector. Lever keywords (``pressure=...``) override the strategy's
-        values in every phase. Every keyword, from the declarations (`data/parameters.toml`):
+    The step is the engine core's (`core.Core`, a core of one run); this class adds Mesa's
+    agents and DataCollector. Lever keywords (``pressure=...``) override the strategy's
+    values in every phase. Every keyword, from the declarations (`data/parameters.toml`):
 
     {keywords}
     """

@@ -48,7 +48,7 @@ class Target:
 
 
 def observations() -> pd.DataFrame:
-    """The published series (shared/data/real_systems.csv, shipped with the package)."""
+    """The published series (docs/data.md), shipped as lftm_sim/data/real_systems.csv."""
     with files("lftm_sim.data").joinpath("real_systems.csv").open() as fh:
         return pd.read_csv(fh)
 
