@@ -57,6 +57,7 @@ SENS_WORKERS ?= 2
 .PHONY: posterior sensitivity
 posterior: $(VENV)/.installed-dev
 	$(BIN)/python -m lftm_sim.posterior.cli $(POSTERIOR_ARGS) --out out/posterior --force
+	$(BIN)/python -c "from lftm_sim.posterior.storage import ship; ship('out/posterior')"
 	$(BIN)/python -m lftm_sim.posterior.report calibration out/posterior docs/calibration.md
 
 sensitivity: $(VENV)/.installed-dev

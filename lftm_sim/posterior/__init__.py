@@ -3,7 +3,8 @@ across systems, with patterns and strategy comparisons over posterior draws
 (docs/calibration.md).
 
 Public surface: `default_priors`, `fit_targets`, `run_abc`, `Posterior`, `read_posterior`,
-`out_of_sample`, `posterior_patterns`, `posterior_compare`. Submodules are imported on
+`out_of_sample`, `posterior_patterns`, `posterior_compare`, and the posteriors shipped
+with the package (`shipped_posterior`, `shipped_systems`). Submodules are imported on
 first use, so `lftm --help` stays fast.
 """
 
@@ -22,6 +23,8 @@ _EXPORTS = {
     "Posterior": "storage",
     "read_posterior": "storage",
     "write_posterior": "storage",
+    "shipped_posterior": "storage",
+    "shipped_systems": "storage",
     "out_of_sample": "predict",
     "posterior_patterns": "draws",
     "posterior_compare": "draws",

@@ -144,3 +144,45 @@ def read_posterior(path: str | Path) -> Posterior:
     settings = json.loads(meta[META_KEY])
     frames = {name: t.to_pandas() for name, t in tables.items()}
     return Posterior(frames["particles"], frames["schedule"], settings, frames["points"])
+
+
+#: Where `make posterior` ships each system's posterior with the package, so that
+#: calibrated scenarios, `lftm compare --posterior` and the notebooks can draw from it.
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "posterior"
+
+
+def shipped_systems() -> list[str]:
+    """The systems with a posterior shipped in the package (e.g. england, ontario)."""
+    return sorted(p.name.removeprefix("posterior_") for p in SHIPPED.glob("posterior_*"))
+
+
+def shipped_posterior(system: str) -> Posterior:
+    """The posterior `make posterior` fitted on `system`'s early years and shipped with
+    the package (InputError naming the systems there are if it has none)."""
+    systems = shipped_systems()
+    if system not in systems:
+        raise InputError(
+            f"no posterior is shipped for system {system!r}",
+            key="posterior",
+            allowed=", ".join(systems) or "none (run make posterior)",
+            value=system,
+        )
+    return read_posterior(SHIPPED / f"posterior_{system}")
+
+
+def ship(out: str | Path, dest: str | Path = SHIPPED) -> list[Path]:
+    """Copy each posterior_* directory `lftm calibrate` wrote in `out` to `dest`
+    (the package's shipped posteriors by default), replacing what was there."""
+    import shutil
+
+    copied = []
+    for src in sorted(Path(out).glob("posterior_*")):
+        if not (src / "particles.parquet").is_file():
+            continue
+        target = Path(dest) / src.name
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for name in (*[f"{t}.parquet" for t in TABLES], "settings.json"):
+            shutil.copy2(src / name, target / name)
+        copied.append(target)
+    return copied
