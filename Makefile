@@ -61,17 +61,7 @@ posterior: $(VENV)/.installed-dev
 	$(BIN)/python -m lftm_sim.posterior.report calibration out/posterior docs/calibration.md
 
 sensitivity: $(VENV)/.installed-dev
-	$(BIN)/python -m lftm_sim.posterior.report cv out/sensitivity/cv.csv
-	for s in top_down bottom_up middle_led; do \
-	  $(BIN)/lftm sensitivity sweeps/sensitivity_morris_$$s.toml --out out/sensitivity/morris_$$s \
-	    --workers $(SENS_WORKERS) --force --quiet \
-	    --outputs gain_mean_capacity_y12 gain_mean_performance_y12 gain_gap_y12 gain_equity_gap_y12 \
-	    --strategy $$s || exit 1; \
-	  $(BIN)/lftm sensitivity sweeps/sensitivity_sobol_$$s.toml --out out/sensitivity/sobol_$$s \
-	    --workers $(SENS_WORKERS) --force --quiet \
-	    --outputs gain_mean_capacity_y12 gain_mean_performance_y12 gain_gap_y12 gain_equity_gap_y12 \
-	    --strategy $$s || exit 1; \
-	done
+	$(BIN)/python -m lftm_sim.posterior.pipeline out/sensitivity sweeps --workers $(SENS_WORKERS)
 	$(BIN)/python -m lftm_sim.posterior.report sensitivity out/sensitivity docs/sensitivity.md
 
 bench: $(VENV)/.installed-dev browser

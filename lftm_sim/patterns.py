@@ -45,9 +45,11 @@ class PatternConfig:
     workers: int = 1
     mechanisms: dict[str, float] | None = None
     progress: bool = False
+    settings: dict[str, Any] | None = None  # other settings (budget, capacity_level, ...)
 
     def system(self) -> dict[str, Any]:
-        base = {"n_schools": self.n_schools, "n_districts": self.n_districts}
+        base = {**(self.settings or {}), "n_schools": self.n_schools}
+        base["n_districts"] = self.n_districts
         if self.mechanisms:
             base["mechanisms"] = dict(self.mechanisms)
         return base

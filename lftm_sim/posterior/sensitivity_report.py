@@ -74,6 +74,9 @@ def sensitivity_doc(root: Path, doc: Path) -> str:
                     "Convergence (N/2 against N): " + "; ".join(conv.read_text().split("\n")[:4]),
                     "",
                 ]
+    from .pattern_space import pattern_section
+
+    parts += pattern_section(root, doc)
     return "\n".join(parts) + "\n"
 
 
@@ -96,7 +99,10 @@ def _sizes(root: Path) -> str:
             f"{len(t['parameters'])} parameters, {runs} runs"
         )
     for s, secs in timing.items():
-        lines.append(f"- wall time, Morris + Sobol for {s}: {secs / 60:.1f} min")
+        what = {"cv": "replicates by CV", "patterns": "Morris + Sobol of the patterns"}.get(
+            s, "all steps" if s == "total" else f"Morris + Sobol for {s}"
+        )
+        lines.append(f"- wall time, {what}: {secs / 60:.1f} min")
     return "\n".join(lines)
 
 

@@ -94,12 +94,25 @@ def run_analysis(args: argparse.Namespace, start_sweep, report_failures) -> int:
         status = report_failures(start_sweep(args))
     root = sweep_dir(args)
     spec = stored_spec(root)
-    default = f"{spec.reporters[0]}_{year_tag(spec.keep_years[-1])}"
+    if spec.evaluate == "patterns":
+        from .patterns import column
+        from .spec import fail
+
+        if args.command != "sensitivity":
+            fail(
+                root / "spec.toml",
+                "sweep.evaluate",
+                "a pattern sweep has no strategies to map",
+                "lftm sensitivity on a pattern sweep; policy-map on a sweep of runs",
+            )
+        defaults = [column(c, "statistic") for c in spec.patterns]
+    else:
+        defaults = [f"{spec.reporters[0]}_{year_tag(spec.keep_years[-1])}"]
     report = _report_dir(args, root, args.command.replace("-", "_"))
     if args.command == "sensitivity":
-        _sensitivity(args, root, report, args.outputs or [default])
+        _sensitivity(args, root, report, args.outputs or defaults)
     else:
-        _policy_map(args, root, report, args.outcome or default)
+        _policy_map(args, root, report, args.outcome or defaults[0])
     return status
 
 

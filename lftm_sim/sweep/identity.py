@@ -145,6 +145,9 @@ def chunks(spec: SweepSpec, design: pd.DataFrame, version: str | None = None) ->
     version = version or package_version()
     for point, row in zip(design.index, design.to_dict("records"), strict=True):
         values = point_values(spec, row)
+        if spec.evaluate == "patterns":
+            yield _pattern_chunk(spec, int(point), values, version)
+            continue
         runs, members = [], []
         for replicate in range(spec.replicates):
             seed = run_seed(spec.seed, replicate, int(point))
@@ -155,3 +158,15 @@ def chunks(spec: SweepSpec, design: pd.DataFrame, version: str | None = None) ->
                 runs.append(Run(rid, int(point), strategy, replicate, seed))
                 members.append(member)
         yield Chunk(int(point), values, tuple(runs), tuple(members))
+
+
+def _pattern_chunk(spec: SweepSpec, point: int, values: dict[str, Any], version: str) -> Chunk:
+    """A pattern sweep's point: one row, judged over the spec's replicates (the patterns'
+    own runs use `run_seed(seed, replicate, ...)` from this run's seed)."""
+    from .patterns import STRATEGY, identity_strategy
+
+    member = member_kwargs(spec, STRATEGY, values)
+    resolved = resolved_parameters(member, spec.years)
+    rid = run_id(resolved, identity_strategy(spec), 0, spec.seed, version)
+    run = Run(rid, point, STRATEGY, 0, run_seed(spec.seed, 0, point))
+    return Chunk(point, values, (run,), (member,))

@@ -107,7 +107,7 @@ def _bar(spec: SweepSpec, done: int, progress: bool):
 
     from .design import n_points
 
-    total = n_points(spec) * len(spec.strategies) * spec.replicates
+    total = n_points(spec) * spec.runs_per_point
     return tqdm(total=total, initial=done, unit="run", desc=spec.name, smoothing=0.1)
 
 

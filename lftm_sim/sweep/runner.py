@@ -66,6 +66,10 @@ def run_chunk(spec: SweepSpec, chunk: Chunk, write: frozenset[str]) -> ChunkResu
     """Run one chunk as one ensemble (member by member if that raises) and summarise it."""
     from ..ensemble import run_ensemble
 
+    if spec.evaluate == "patterns":
+        from .patterns import run_pattern_chunk
+
+        return run_pattern_chunk(spec, chunk, write)
     t0 = time.perf_counter()
     seeds = [r.seed for r in chunk.runs]
     errors: dict[str, str] = {}
@@ -119,7 +123,7 @@ def execute(
     chunk_fn: ChunkFn = run_chunk,
 ) -> SweepResult:
     """Run every unfinished chunk on `pool`, committing each result as it arrives."""
-    total = n_points(spec) * len(spec.strategies) * spec.replicates
+    total = n_points(spec) * spec.runs_per_point
     store = storage.SweepStore(root)
     result = SweepResult(root, total, len(finished))
     work = todo(spec, finished, package_version())
@@ -199,7 +203,8 @@ def sweep_metadata(spec: SweepSpec) -> dict:
         "points": n_points(spec),
         "strategies": list(spec.strategies),
         "replicates": spec.replicates,
-        "runs": n_points(spec) * len(spec.strategies) * spec.replicates,
+        "runs": n_points(spec) * spec.runs_per_point,
+        "evaluate": spec.evaluate,
         "years": spec.years,
         "parameters": [v.name for v in spec.varied],
     }

@@ -77,7 +77,7 @@ def _analyse(spec: SweepSpec, unit: np.ndarray, y: np.ndarray, blocks: np.ndarra
 def _one(spec, unit, runs, output, offset, n) -> tuple[list[dict], str]:
     """Rows of the table for one output of one group of runs (a strategy, a combination)."""
     means, missing, noise = point_means(
-        runs.assign(point=runs["point"] - offset), output, n, spec.replicates
+        runs.assign(point=runs["point"] - offset), output, n, spec.row_replicates
     )
     size = block_size(spec)
     blocks = np.arange(n).reshape(-1, size)

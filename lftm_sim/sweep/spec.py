@@ -21,6 +21,7 @@ from ..errors import InputError, suggest
 from ..metrics import MODEL_REPORTERS
 
 DESIGNS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
+EVALUATIONS: tuple[str, ...] = ("runs", "patterns")  # sweep/patterns.py
 SCALES: tuple[str, ...] = ("linear", "log")
 #: Fewest design points each design accepts (grid: levels per axis; morris: trajectories;
 #: sobol: base samples N, a power of two so the Sobol' sequence stays balanced).
@@ -37,6 +38,8 @@ SWEEP_KEYS = (
     "replicates",
     "seed",
     "baseline",
+    "evaluate",
+    "patterns",
 )
 OUTPUT_KEYS = ("reporters", "years", "series", "retained_from", "targets")
 PARAM_KEYS = ("range", "scale", "values", "strategies")
@@ -86,6 +89,18 @@ class SweepSpec:
     retained_from: float | None = None
     targets: dict[str, float] = field(default_factory=dict)
     scenario: str | None = None
+    evaluate: str = "runs"  # or "patterns": P1-P9 judged at each point (sweep/patterns.py)
+    patterns: tuple[str, ...] = ()
+
+    @property
+    def runs_per_point(self) -> int:
+        """Rows a design point gives: strategies x replicates, or one pattern row."""
+        return 1 if self.evaluate == "patterns" else len(self.strategies) * self.replicates
+
+    @property
+    def row_replicates(self) -> int:
+        """Replicates behind each design point's rows of one strategy."""
+        return 1 if self.evaluate == "patterns" else self.replicates
 
     @property
     def continuous(self) -> tuple[Varied, ...]:
@@ -195,6 +210,13 @@ def load_spec(path: str | os.PathLike, relative_to: Path | None = None) -> Sweep
     raw, text = read_toml(path)
     _Reader(path, "", raw, ("sweep", "system", "mechanisms", "strategies", "parameters", "output"))
     sw = _Reader(path, "sweep", raw.get("sweep", {}), SWEEP_KEYS)
+    evaluate = sw.choice("evaluate", EVALUATIONS, "runs")
+    if evaluate == "patterns":
+        from .patterns import load_pattern_spec
+
+        return load_pattern_spec(path, raw, text, sw)
+    if "patterns" in sw.table:
+        fail(path, "sweep.patterns", 'only for evaluate = "patterns"', 'evaluate = "patterns"')
     scenario_name = sw.get("scenario", str, None, "a scenario file or name")
     where = Path(relative_to) if relative_to is not None else path.parent
     base, scenario_years, scenario_seed = _base(path, raw, scenario_name, where)
@@ -249,7 +271,7 @@ def _check_points(path: Path, design: str, points: int) -> None:
 def _check_size(spec: SweepSpec) -> None:
     from .design import n_points
 
-    runs = n_points(spec) * len(spec.strategies) * spec.replicates
+    runs = n_points(spec) * spec.runs_per_point
     if runs > MAX_RUNS:
         fail(spec.path, "sweep.points", f"{runs} runs is too many", f"at most {MAX_RUNS} runs")
 
