@@ -95,8 +95,9 @@ def test_network_table_is_the_model_run_network_by_network():
 
 
 def test_network_quality_spreads_only_with_quality_spread():
-    same = network_table({**SMALL, "strategy": "middle_led",
-                          "mechanisms": {"quality_spread": 0.0}}, seed=5, years=0)  # fmt: skip
+    same = network_table(
+        {**SMALL, "strategy": "middle_led", "mechanisms": {"quality_spread": 0.0}}, seed=5, years=0
+    )
     spread = network_table({**SMALL, "strategy": "middle_led"}, seed=5, years=0)
     assert np.allclose(same["quality"], same["quality"].iloc[0]) and same["quality"].iloc[0] > 0
     assert spread["quality"].std() > 0.05
@@ -108,8 +109,10 @@ def test_network_figure_draws_each_strategy_in_its_colour():
 
     from lftm_sim.plots import STRATEGY_COLOURS
 
-    tables = {s: network_table({**SMALL, "strategy": s}, seed=5, years=1)
-              for s in ("top_down", "middle_led")}  # fmt: skip
+    tables = {
+        s: network_table({**SMALL, "strategy": s}, seed=5, years=1)
+        for s in ("top_down", "middle_led")
+    }
     (ax,) = network_figure(tables).axes
     colours = {to_hex(c.get_facecolor()[0], keep_alpha=False) for c in ax.collections}
     assert colours == {STRATEGY_COLOURS["top_down"].lower(), STRATEGY_COLOURS["middle_led"].lower()}

@@ -66,13 +66,26 @@ def network_figure(
     handles, labels = [], []
     for name, t in tables.items():
         colour = styles[name].colour
-        ax.scatter(t["quality"], t[outcome], s=4 * t["schools"], color=colour, alpha=0.5,
-                   edgecolors="none", zorder=st.Z_POINTS)  # fmt: skip
+        ax.scatter(
+            t["quality"],
+            t[outcome],
+            s=4 * t["schools"],
+            color=colour,
+            alpha=0.5,
+            edgecolors="none",
+            zorder=st.Z_POINTS,
+        )
         if t["quality"].nunique() > 1:
             slope, icept = np.polyfit(t["quality"], t[outcome], 1)
             x = np.linspace(t["quality"].min(), t["quality"].max(), 2)
-            ax.plot(x, icept + slope * x, color=colour, ls=styles[name].linestyle, lw=2,
-                    zorder=st.Z_LINE)  # fmt: skip
+            ax.plot(
+                x,
+                icept + slope * x,
+                color=colour,
+                ls=styles[name].linestyle,
+                lw=2,
+                zorder=st.Z_LINE,
+            )
         handles.append(st.line_handle(styles[name], marker="o"))
         labels.append(f"{st.variant_label(name)} ({len(t)} networks)")
     ax.axhline(0.0, color=st.GREY, lw=1, zorder=st.Z_SHADE)

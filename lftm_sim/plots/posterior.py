@@ -87,17 +87,37 @@ def _panel(ax, one: pd.DataFrame) -> None:
     fit = one.loc[one["window"] == "fit", "year"]
     if len(fit):
         ax.axvspan(fit.min() - 0.5, fit.max() + 0.5, color=FIT_SHADE, lw=0, zorder=st.Z_SHADE)
-    ax.fill_between(one["year"], one["lo90"], one["hi90"], color=BAND_COLOUR, alpha=0.35, lw=0,
-                    zorder=st.Z_BAND)  # fmt: skip
-    ax.fill_between(one["year"], one["lo50"], one["hi50"], color=BAND_COLOUR, alpha=0.8, lw=0,
-                    zorder=st.Z_BAND)  # fmt: skip
+    ax.fill_between(
+        one["year"], one["lo90"], one["hi90"], color=BAND_COLOUR, alpha=0.35, lw=0, zorder=st.Z_BAND
+    )
+    ax.fill_between(
+        one["year"], one["lo50"], one["hi50"], color=BAND_COLOUR, alpha=0.8, lw=0, zorder=st.Z_BAND
+    )
     ax.plot(one["year"], one["median"], color=st.MODEL_COLOUR, lw=1.8, zorder=st.Z_LINE)
     pts = one.dropna(subset=["value"])
-    ax.plot(pts["year"], pts["value"], "o", ms=7, mfc=st.PUBLISHED_COLOUR, mec="black", mew=1.2,
-            ls="none", zorder=st.Z_POINTS)  # fmt: skip
+    ax.plot(
+        pts["year"],
+        pts["value"],
+        "o",
+        ms=7,
+        mfc=st.PUBLISHED_COLOUR,
+        mec="black",
+        mew=1.2,
+        ls="none",
+        zorder=st.Z_POINTS,
+    )
     out = pts[(pts["value"] < pts["lo90"]) | (pts["value"] > pts["hi90"])]
-    ax.plot(out["year"], out["value"], "o", ms=13, mfc="none", mec="black", mew=1.2, ls="none",
-            zorder=st.Z_POINTS)  # fmt: skip
+    ax.plot(
+        out["year"],
+        out["value"],
+        "o",
+        ms=13,
+        mfc="none",
+        mec="black",
+        mew=1.2,
+        ls="none",
+        zorder=st.Z_POINTS,
+    )
     system, series = one["system"].iloc[0], one["series"].iloc[0]
     ax.set_title(f"{system}: {series.replace('_', ' ')}", fontsize=9)
     ax.set_xlabel("Year", fontsize=8.5)
@@ -124,8 +144,14 @@ def posterior_band_figure(bands: pd.DataFrame, title: str | None = None) -> Figu
         Patch(color=BAND_COLOUR, alpha=0.35),
         Patch(color=FIT_SHADE),
     ]
-    labels = ["published", "outside the 90% band", "posterior predictive median", "50% band",
-              "90% band", "fitted years"]  # fmt: skip
+    labels = [
+        "published",
+        "outside the 90% band",
+        "posterior predictive median",
+        "50% band",
+        "90% band",
+        "fitted years",
+    ]
     st.legend_below(fig, handles, labels)
     draws = int(bands["draws"].iloc[0]) if len(bands) else 0
     fig.suptitle(
