@@ -23,7 +23,7 @@ SMALL = {
     "01_top_down_vs_bottom_up": "SCHOOLS, DISTRICTS, YEARS, REPLICATES = 150, 3, 3, 2\n"
     "PUSH_ENDS = 1.5  # the year the top-down push stops\nBUDGETS = (1.0, 3.0)",
     "02_leadership_from_the_middle": "SCHOOLS = 150\nREPLICATES = 2\nHANDOVER = 2007\n"
-    "OPPOSED_UNTIL = 2018",
+    "OPPOSED_UNTIL = 2018\nDRAWS = 4",
     "03_what_makes_networks_work": "SCHOOLS, DISTRICTS, YEARS, REPLICATES = 150, 3, 3, 2\n"
     "BUDGETS = (1.0, 3.0)",
     "04_sweeps_and_sensitivity": "SCHOOLS, DISTRICTS, YEARS = 60, 2, 2\n"
