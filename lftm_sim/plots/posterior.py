@@ -95,17 +95,7 @@ def _panel(ax, one: pd.DataFrame) -> None:
     )
     ax.plot(one["year"], one["median"], color=st.MODEL_COLOUR, lw=1.8, zorder=st.Z_LINE)
     pts = one.dropna(subset=["value"])
-    ax.plot(
-        pts["year"],
-        pts["value"],
-        "o",
-        ms=7,
-        mfc=st.PUBLISHED_COLOUR,
-        mec="black",
-        mew=1.2,
-        ls="none",
-        zorder=st.Z_POINTS,
-    )
+    ax.plot(pts["year"], pts["value"], "o", **st.PUBLISHED_POINT)
     out = pts[(pts["value"] < pts["lo90"]) | (pts["value"] > pts["hi90"])]
     ax.plot(
         out["year"],

@@ -54,6 +54,9 @@ PUBLISHED_COLOUR = OKABE_ITO["yellow"]  # filled markers with a black edge: seen
 NAIVE_COLOUR = GREY
 #: Draw order: shading < bands < lines < switch marks < published points.
 Z_SHADE, Z_BAND, Z_LINE, Z_MARK, Z_POINTS = 0, 1, 2, 3, 5
+#: How a published point is drawn in every figure (keywords of `Axes.plot`).
+PUBLISHED_POINT = {"ms": 7, "mfc": PUBLISHED_COLOUR, "mec": "black", "mew": 1.2, "ls": "none",
+                   "zorder": Z_POINTS}  # fmt: skip
 
 SHARE = "share of students at the standard"
 #: Panel title and axis label (with unit) of each reporter.
