@@ -48,3 +48,21 @@ def test_write_gallery_writes_every_figure_and_refuses_to_overwrite(tmp_path, mo
 
     with pytest.raises(InputError, match="--force"):
         write_gallery(tmp_path / "img", tmp_path / "gallery.md", SMALL)
+
+
+def test_sweep_figures_share_the_palette_and_label_their_units():
+    from matplotlib.colors import to_hex
+
+    from lftm_sim.plots import STRATEGY_COLOURS
+    from lftm_sim.plots.figures import policy_map, sensitivity_bars
+
+    (ax, _colourbar) = policy_map(SMALL).axes
+    cmap = ax.collections[0].get_cmap()
+    ends = [to_hex(cmap(v), keep_alpha=False) for v in (0.0, 1.0)]
+    assert ends == [STRATEGY_COLOURS["top_down"].lower(), STRATEGY_COLOURS["middle_led"].lower()]
+    assert "reference budgets per school-year" in ax.get_xlabel()
+    assert "(share)" in ax.get_ylabel()
+    (bars,) = sensitivity_bars(SMALL).axes
+    faces = {to_hex(p.get_facecolor(), keep_alpha=False) for p in bars.patches}
+    assert faces == {STRATEGY_COLOURS["middle_led"].lower()}
+    assert "share of students at the standard" in bars.get_ylabel()

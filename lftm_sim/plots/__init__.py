@@ -9,6 +9,8 @@ squash the panels. New figures build on `style.new_figure`, `style.variant_style
 """
 
 from .fit import calibration_figure
+from .networks import network_figure, network_table
+from .posterior import posterior_band_figure, posterior_bands
 from .series import compare_figure, observed_of, run_figure, scenario_figure, switches_of
 from .style import (
     METRICS,
@@ -45,7 +47,11 @@ __all__ = [
     "calibration_figure",
     "colour_of",
     "compare_figure",
+    "network_figure",
+    "network_table",
     "observed_of",
+    "posterior_band_figure",
+    "posterior_bands",
     "run_figure",
     "scenario_figure",
     "strategy_key",

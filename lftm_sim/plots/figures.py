@@ -29,6 +29,7 @@ class Size:
     replicates: int = 6
     years: float = 12.0
     sweep_points: int = 4
+    posterior_draws: int = 40
     seed: int = 0
 
     @property
@@ -86,6 +87,36 @@ def scenario_overlay(size: Size) -> Figure:
         {sc.name: sc.model_kwargs()}, size.replicates, sc.years, seed=sc.seed, progress=False
     )
     return scenario_figure(runs, sc)
+
+
+def calibration_bands(size: Size) -> Figure:
+    """England and Ontario's published series over the posterior predictive bands of the
+    posteriors shipped with the package (one run per draw)."""
+    import pandas as pd
+
+    from ..scenarios import find_scenario, load_scenario
+    from . import posterior_band_figure, posterior_bands
+
+    bands = []
+    for name in ("england_nlns", "ontario_2003_2015"):
+        sc = load_scenario(find_scenario(name))
+        sc = sc.with_system(
+            schools=size.schools, districts=min(size.districts, sc.system["districts"])
+        )
+        bands.append(posterior_bands(sc, draws=size.posterior_draws, seed=size.seed))
+    return posterior_band_figure(pd.concat(bands, ignore_index=True))
+
+
+def networks(size: Size) -> Figure:
+    """Each network's quality against its schools' capacity gain, per strategy."""
+    from . import network_figure, network_table
+
+    return network_figure(
+        {
+            name: network_table({**size.system, "strategy": name}, size.seed, size.years)
+            for name in STRATEGIES[1:]
+        }
+    )
 
 
 def cost_curves(size: Size) -> Figure:
@@ -174,6 +205,12 @@ GALLERY: tuple[tuple[str, str, Callable[[Size], Figure]], ...] = (
     ("distributions", "School performance distributions (violins)", distributions),
     ("system_graph", "The system graph coloured by capacity, districts as clusters", system_graph),
     ("scenario_overlay", "A scenario's band with the published series (Ontario)", scenario_overlay),
+    (
+        "calibration_bands",
+        "Calibration overlay: published series over posterior bands",
+        calibration_bands,
+    ),
+    ("networks", "Network quality, network by network", networks),
     ("cost_curves", "Cost-effectiveness curves", cost_curves),
     ("policy_map", "The policy map: middle-led minus top-down", policy_map),
     ("sensitivity", "Sensitivity bars (Morris screen)", sensitivity_bars),
@@ -190,7 +227,8 @@ def write_gallery(image_dir: Path, page: Path, size: Size = Size(), force: bool 
         "",
         "Every kind of figure lftm-sim draws, regenerated from the code "
         f"by `make figures` ({size.schools} schools, {size.districts} districts, "
-        f"{size.replicates} replicates, {size.years:g} years, seed {size.seed}). "
+        f"{size.replicates} replicates, {size.posterior_draws} posterior draws, "
+        f"{size.years:g} years, seed {size.seed}). "
         "The function that draws each is named under it.",
         "",
     ]

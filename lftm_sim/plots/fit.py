@@ -25,8 +25,7 @@ def calibration_figure(points: pd.DataFrame, *, title: str | None = None) -> Fig
         ax.axvspan(fit["year"].min() - 0.5, fit["year"].max() + 0.5, color=FIT_SHADE, lw=0)
         ax.plot(p["year"], p["linear_trend"], "--", color=st.NAIVE_COLOUR, lw=1.5, zorder=st.Z_LINE)
         ax.plot(p["year"], p["model"], "-", color=st.MODEL_COLOUR, lw=2, zorder=st.Z_LINE)
-        ax.plot(p["year"], p["value"], "o", ms=7, mfc=st.PUBLISHED_COLOUR, mec="black",
-                mew=1.2, zorder=st.Z_POINTS)  # fmt: skip
+        ax.plot(p["year"], p["value"], "o", **st.PUBLISHED_POINT)
         ax.set_title(f"{st.wrap(scenario, 44)}\n{series}", fontsize=8.5)
         ax.set_xlabel("Year", fontsize=8.5)
         ax.set_ylabel("% of students at the standard", fontsize=8.5)

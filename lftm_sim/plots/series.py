@@ -149,17 +149,8 @@ def _draw_observed(ax: Axes, observed: pd.DataFrame) -> list[tuple[Line2D, str]]
     series = observed["series"] if "series" in observed else pd.Series("published", observed.index)
     for i, name in enumerate(dict.fromkeys(series)):
         rows = observed[series == name]
-        (points,) = ax.plot(
-            rows["year"],
-            rows["value"],
-            st.MARKERS[i % len(st.MARKERS)],
-            ms=7,
-            mfc=st.PUBLISHED_COLOUR,
-            mec="black",
-            mew=1.2,
-            ls="none",
-            zorder=st.Z_POINTS,
-        )
+        marker = st.MARKERS[i % len(st.MARKERS)]
+        (points,) = ax.plot(rows["year"], rows["value"], marker, **st.PUBLISHED_POINT)
         legend.append((points, st.wrap(f"published: {name}")))
     return legend
 

@@ -54,6 +54,9 @@ PUBLISHED_COLOUR = OKABE_ITO["yellow"]  # filled markers with a black edge: seen
 NAIVE_COLOUR = GREY
 #: Draw order: shading < bands < lines < switch marks < published points.
 Z_SHADE, Z_BAND, Z_LINE, Z_MARK, Z_POINTS = 0, 1, 2, 3, 5
+#: How a published point is drawn in every figure (keywords of `Axes.plot`).
+PUBLISHED_POINT = {"ms": 7, "mfc": PUBLISHED_COLOUR, "mec": "black", "mew": 1.2, "ls": "none",
+                   "zorder": Z_POINTS}  # fmt: skip
 
 SHARE = "share of students at the standard"
 #: Panel title and axis label (with unit) of each reporter.
@@ -72,6 +75,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "mean_district_capacity": ("Capacity of the middle", "middle capacity (0-1 scale)"),
     "mean_district_coherence": ("Coherence of the middle", "coherence (0-1 scale)"),
     "network_share": ("Schools in networks", "share of schools"),
+}
+#: Legend text of each sensitivity index (Morris and Sobol).
+INDEX_NAMES = {
+    "mu_star": "mu*: mean absolute elementary effect",
+    "sigma": "sigma: spread of the elementary effects",
+    "S1": "S1: first-order index",
+    "ST": "ST: total index",
 }
 ALIASES = {"stop": "baseline"}  # a timeline's "stop" phase is the baseline
 
@@ -189,3 +199,26 @@ def legend_below(fig: matplotlib.figure.Figure, handles: Sequence, labels: Seque
 def line_handle(style: Style, **kw) -> Line2D:
     """A legend handle drawn like a variant's line."""
     return Line2D([], [], color=style.colour, linestyle=style.linestyle, **{"lw": 2, **kw})
+
+
+_OUTPUT = re.compile(r"^(?P<gain>gain_)?(?P<metric>.+?)(?:_y(?P<year>[0-9.]+))?$")
+
+
+def output_label(output: str) -> tuple[str, str]:
+    """Title and unit of a sweep output column: ``gain_mean_performance_y12`` is the gain
+    over baseline in mean performance in year 12, in share of students at the standard."""
+    m = _OUTPUT.match(output)
+    metric, gain, year = m.group("metric"), m.group("gain"), m.group("year")
+    title, unit = METRICS.get(metric, (metric.replace("_", " "), "value"))
+    title = (f"gain over baseline in {title[0].lower()}{title[1:]}" if gain else title) + (
+        f", year {year}" if year else ""
+    )
+    return title, unit
+
+
+def parameter_label(name: str) -> str:
+    """Axis label of a parameter: its name and its declared unit."""
+    from ..declarations import PARAMETERS
+
+    p = PARAMETERS.get(name)
+    return f"{name.replace('_', ' ')} ({p.unit})" if p and p.unit else name.replace("_", " ")

@@ -116,34 +116,40 @@ def _check(spec, runs, x, y, outcome, a, b) -> None:
 
 def policy_map_figure(cells: pd.DataFrame):
     """Heatmap of the mean difference, the boundary where it is 0, and an x on every cell
-    whose interval crosses 0 (a matplotlib Figure)."""
-    from matplotlib.colors import TwoSlopeNorm
+    whose interval crosses 0 (a matplotlib Figure). Cells shade from `b`'s colour (b does
+    better) through white (no difference) to `a`'s colour (a does better)."""
+    from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
+    from matplotlib.lines import Line2D
 
-    from ..plots.style import InlineFigure as Figure  # shows itself in Jupyter
+    from ..plots import style as st
 
     m = cells.attrs
     grid = cells.pivot(index=m["y"], columns=m["x"], values="mean_diff")
     xs, ys, z = grid.columns.to_numpy(), grid.index.to_numpy(), grid.to_numpy()
-    fig = Figure(figsize=(6, 4.6), layout="constrained")
-    ax = fig.subplots()
+    colours = st.variant_styles([m["a"], m["b"]])
+    cmap = LinearSegmentedColormap.from_list(
+        "policy_map", [colours[m["b"]].colour, "#FFFFFF", colours[m["a"]].colour]
+    )
+    fig, (ax,) = st.new_figure(1, panel_size=(6.2, 4.6))
     span = np.nanmax(np.abs(z)) if np.isfinite(z).any() else 1.0
     norm = TwoSlopeNorm(0.0, -span or -1.0, span or 1.0)
-    mesh = ax.pcolormesh(xs, ys, z, cmap="RdBu", norm=norm, shading="nearest")
-    fig.colorbar(mesh, ax=ax, label=f"{m['a']} − {m['b']}: {m['outcome']}")
-    if z.shape[0] > 1 and z.shape[1] > 1 and np.nanmin(z) < 0 < np.nanmax(z):
+    mesh = ax.pcolormesh(xs, ys, z, cmap=cmap, norm=norm, shading="nearest")
+    title, unit = st.output_label(m["outcome"])
+    a, b = st.variant_label(m["a"]), st.variant_label(m["b"])
+    fig.colorbar(mesh, ax=ax, label=st.wrap(f"{a} minus {b}, {unit}", 40))
+    boundary = z.shape[0] > 1 and z.shape[1] > 1 and np.nanmin(z) < 0 < np.nanmax(z)
+    if boundary:
         ax.contour(xs, ys, z, levels=[0.0], colors="k", linewidths=1.5)
     unsure = cells[cells["crosses_zero"]]
-    ax.scatter(
-        unsure[m["x"]],
-        unsure[m["y"]],
-        marker="x",
-        color="0.2",
-        s=25,
-        label=f"{m['level']:.0%} interval contains 0",
-    )
-    ax.set_xlabel(m["x"])
-    ax.set_ylabel(m["y"])
-    ax.set_title(f"Where {m['a']} beats {m['b']} ({m['outcome']})", fontsize=10)
-    if len(unsure):
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.8)
+    ax.scatter(unsure[m["x"]], unsure[m["y"]], marker="x", color=st.OKABE_ITO["black"], s=25)
+    ax.set_xlabel(st.parameter_label(m["x"]), fontsize=8.5)
+    ax.set_ylabel(st.parameter_label(m["y"]), fontsize=8.5)
+    ax.tick_params(labelsize=8)
+    ax.set_title(f"Where {a} beats {b}: {title}", fontsize=10)
+    handles = [Line2D([], [], ls="none", marker="x", color=st.OKABE_ITO["black"])]
+    labels = [f"{m['level']:.0%} interval contains 0"]
+    if boundary:
+        handles.append(Line2D([], [], color="k", lw=1.5))
+        labels.append("no difference (boundary)")
+    st.legend_below(fig, handles, labels)
     return fig

@@ -174,14 +174,19 @@ def _combos(spec: SweepSpec) -> list[tuple]:
 
 def sensitivity_figure(result: Sensitivity):
     """Bars of each index per parameter with their intervals: one panel per output and
-    strategy (a matplotlib Figure)."""
-    from ..plots.style import InlineFigure as Figure  # shows itself in Jupyter
+    strategy, in the strategy's colour (solid: the first index, hatched: the second; a
+    matplotlib Figure)."""
+    from matplotlib.patches import Patch
+
+    from ..plots import style as st
 
     t = result.table
     panels = list(t.groupby(["output", "strategy"], sort=False))
-    fig = Figure(figsize=(6.5, 2.6 * len(panels)), layout="constrained")
-    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    n_params = t["parameter"].nunique()
+    fig, axes = st.new_figure(len(panels), cols=1, panel_size=(max(6.5, 1.1 * n_params), 2.9))
+    styles = st.variant_styles(dict.fromkeys(t["strategy"]))
     names = INDICES[result.spec.design]
+    hatches = ("", "///")
     for ax, ((output, strategy), g) in zip(axes, panels, strict=True):
         params = list(dict.fromkeys(g["parameter"]))
         x = np.arange(len(params))
@@ -193,12 +198,34 @@ def sensitivity_figure(result: Sensitivity):
                 x + k * width - 0.4 + width / 2,
                 gi["value"],
                 width,
-                label=name,
+                color=styles[strategy].colour,
+                alpha=0.9 if k == 0 else 0.45,
+                hatch=hatches[k % 2],
+                edgecolor="white" if k == 0 else styles[strategy].colour,
                 yerr=None if np.isnan(err).all() else err,
+                ecolor=st.GREY,
                 capsize=3,
+                zorder=st.Z_BAND,
             )
-        ax.set_xticks(x, params, rotation=20, ha="right")
-        ax.set_title(f"{output} — {strategy}", fontsize=9)
-        ax.axhline(0, color="0.5", lw=0.6)
-        ax.legend(fontsize=8)
+        title, unit = st.output_label(output)
+        ax.set_xticks(x, [p.replace("_", " ") for p in params], rotation=20, ha="right", fontsize=8)
+        ax.set_title(f"{st.variant_label(strategy)}: {title}", fontsize=10)
+        morris = result.spec.design == "morris"
+        ax.set_ylabel(
+            st.wrap(f"{unit} per parameter range", 34)
+            if morris
+            else "share of the output's variance",
+            fontsize=8.5,
+        )
+        ax.axhline(0, color=st.GREY, lw=0.8)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3, axis="y", zorder=st.Z_SHADE)
+    handles = [
+        Patch(facecolor=st.GREY, alpha=0.9),
+        Patch(facecolor=st.GREY, alpha=0.45, hatch=hatches[1], edgecolor=st.GREY),
+    ]
+    labels = [st.INDEX_NAMES.get(n, n) for n in names]
+    st.legend_below(fig, handles[: len(names)], labels)
+    what = "Morris screen" if result.spec.design == "morris" else "Sobol indices"
+    fig.suptitle(f"{what}: bars per parameter with bootstrap intervals", fontsize=11)
     return fig
