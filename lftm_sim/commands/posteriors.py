@@ -1,0 +1,167 @@
+"""What `lftm run` and `lftm compare` share about posteriors: the --posterior flags, which
+posterior each variant runs on (`posterior.use` has the rule), its draws per replicate,
+what the summary says and what provenance.json records. Light to import."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import InputError
+
+#: Bare `lftm compare --posterior`: the shipped posterior of the calibrated scenarios'
+#: system.
+FROM_SCENARIOS = "<the calibrated scenarios' system>"
+DEFAULT_DRAWS = 20
+SOURCES = (
+    "a shipped system's name (england, ontario: lftm_sim/data/posterior), a directory "
+    "written by lftm calibrate (a posterior_SYSTEM directory, or its --out directory), or "
+    "none (the declared defaults)"
+)
+
+
+def add_run_posterior(p: argparse.ArgumentParser) -> None:
+    """`lftm run --posterior SOURCE`."""
+    p.add_argument(
+        "--posterior",
+        default=None,
+        metavar="SOURCE",
+        help=f"posterior whose draws fill the fitted mechanism parameters: {SOURCES}. "
+        "Replicate r runs on draw r, so the band spans parameter uncertainty and noise; "
+        "mechanisms the scenario sets itself keep their values (default: a calibrated "
+        "scenario runs on the shipped posterior of its [calibration] system, an "
+        "illustrative one at the declared defaults)",
+    )
+
+
+def add_compare_posterior(p: argparse.ArgumentParser) -> None:
+    """`lftm compare --posterior [SOURCE]` and `--posterior-draws N`."""
+    from .common import int_in
+
+    p.add_argument(
+        "--posterior",
+        nargs="?",
+        const=FROM_SCENARIOS,
+        default=None,
+        metavar="SOURCE",
+        help=f"run every variant on posterior draws ({SOURCES}; bare: the shipped "
+        "posterior of the calibrated scenarios' system): replicate r of every variant on "
+        "draw r; and also write compare_posterior.csv, the reference minus each variant "
+        "at the last year over --posterior-draws draws x --replicates replicates per draw, "
+        "with 90%% intervals spanning parameter uncertainty and noise and the noise-only "
+        "interval (default: calibrated scenarios run on their system's shipped posterior, "
+        "strategies and illustrative scenarios at the declared defaults; no "
+        "compare_posterior.csv)",
+    )
+    p.add_argument(
+        "--posterior-draws",
+        type=int_in(2, 10_000),
+        default=None,
+        metavar="N",
+        help=f"posterior draws for compare_posterior.csv (default {DEFAULT_DRAWS}; "
+        "needs --posterior)",
+    )
+
+
+def compare_posterior(args: argparse.Namespace, scenarios: Mapping[str, Any]):
+    """The one posterior `lftm compare --posterior` runs every variant on (None when the
+    flag is absent or `none`); --posterior-draws refused without it."""
+    from ..posterior.use import NONE, resolve_posterior, scenario_system
+
+    if args.posterior_draws is not None and args.posterior in (None, NONE):
+        raise InputError(
+            "--posterior-draws needs --posterior SOURCE (it sets the draws of "
+            "compare_posterior.csv)",
+            key="--posterior-draws",
+        )
+    if args.posterior in (None, NONE):
+        return None
+    if args.posterior != FROM_SCENARIOS:
+        systems = [scenario_system(sc) for sc in scenarios.values()]
+        return resolve_posterior(args.posterior, next((s for s in systems if s), None))
+    systems = sorted({s for sc in scenarios.values() if (s := scenario_system(sc))})
+    if len(systems) != 1:
+        what = f"calibrated on {', '.join(systems)}" if systems else "no calibrated scenario"
+        raise InputError(
+            f"bare --posterior takes the calibrated scenarios' system, but there is {what}; "
+            "name one: --posterior SOURCE (england, ontario or a lftm calibrate directory)",
+            key="--posterior",
+        )
+    return resolve_posterior(systems[0])
+
+
+def variant_posteriors(
+    args: argparse.Namespace, variants: Mapping[str, Any], scenarios: Mapping[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """(the --posterior one or None, variant -> the posterior it runs on or None)."""
+    from ..posterior.use import NONE, scenario_posterior
+
+    shared = compare_posterior(args, scenarios)
+    if shared is not None:
+        return shared, dict.fromkeys(variants, shared)
+    choice = NONE if args.posterior == NONE else None
+    return None, {name: scenario_posterior(sc, choice) for name, sc in scenarios.items()}
+
+
+def replicate_draws(
+    variants: Mapping[str, Mapping[str, Any]],
+    sources: Mapping[str, Any],
+    replicates: int,
+    seed: int,
+) -> dict[str, list[dict[str, float]]]:
+    """Variant -> one mechanism draw per replicate (one seed: variants on one posterior
+    share them), each checked like a scenario's own parameters."""
+    from ..posterior.use import apply_draw
+    from ..provenance import resolve_parameters
+
+    out = {}
+    for name, src in sources.items():
+        if src is None:
+            continue
+        out[name] = src.posterior.mechanism_draws(replicates, seed)
+        for r, draw in enumerate(out[name]):
+            try:
+                resolve_parameters(apply_draw(variants[name], draw))
+            except InputError as err:
+                raise InputError(
+                    f"--posterior {src.source}: draw {r} does not give a valid run of "
+                    f"{name}: {err.message}",
+                    key="--posterior",
+                    value=src.source,
+                ) from None
+    return out
+
+
+def posterior_note(
+    name: str, kwargs: Mapping[str, Any], src: Any, scenario: Any = None, choice: Any = None
+) -> str:
+    """One line for the summary: what `name` ran on."""
+    from ..posterior.use import NONE, kept_explicit
+
+    if src is not None:
+        kept = kept_explicit(kwargs, src.posterior)
+        own = f"; its own {', '.join(kept)} kept (set in the scenario)" if kept else ""
+        return (
+            f"{name}: replicate r ran on posterior draw r of {src.label}, so the band spans "
+            f"parameter uncertainty and noise{own}"
+        )
+    if choice == NONE:
+        return f"{name}: at the declared defaults (--posterior none)"
+    if scenario is not None:
+        return (
+            f"{name}: at the declared defaults (an {scenario.status} scenario; "
+            "--posterior SOURCE runs it on posterior draws)"
+        )
+    return f"{name}: at the declared defaults (--posterior SOURCE runs it on posterior draws)"
+
+
+def posterior_record(
+    kwargs: Mapping[str, Any], src: Any, draws: list[dict[str, float]] | None
+) -> dict[str, Any] | None:
+    """provenance.json's record of the posterior a variant ran on (None: the defaults)."""
+    from ..posterior.use import kept_explicit
+
+    if src is None:
+        return None
+    return {**src.provenance(draws or []), "kept_explicit": kept_explicit(kwargs, src.posterior)}
