@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
@@ -82,9 +83,9 @@ def compare_posterior(args: argparse.Namespace, scenarios: Mapping[str, Any]):
         return resolve_posterior(args.posterior, next((s for s in systems if s), None))
     systems = sorted({s for sc in scenarios.values() if (s := scenario_system(sc))})
     if len(systems) != 1:
-        what = f"calibrated on {', '.join(systems)}" if systems else "no calibrated scenario"
+        what = f"they are calibrated on {', '.join(systems)}" if systems else "none is calibrated"
         raise InputError(
-            f"bare --posterior takes the calibrated scenarios' system, but there is {what}; "
+            f"bare --posterior takes the calibrated scenarios' system, but {what}; "
             "name one: --posterior SOURCE (england, ontario or a lftm calibrate directory)",
             key="--posterior",
         )
@@ -134,26 +135,26 @@ def replicate_draws(
 
 
 def posterior_note(
-    name: str, kwargs: Mapping[str, Any], src: Any, scenario: Any = None, choice: Any = None
+    kwargs: Mapping[str, Any], src: Any, scenario: Any = None, choice: Any = None
 ) -> str:
-    """One line for the summary: what `name` ran on."""
+    """What a run of `kwargs` ran on, for the printed summary."""
     from ..posterior.use import NONE, kept_explicit
 
     if src is not None:
         kept = kept_explicit(kwargs, src.posterior)
         own = f"; its own {', '.join(kept)} kept (set in the scenario)" if kept else ""
         return (
-            f"{name}: replicate r ran on posterior draw r of {src.label}, so the band spans "
+            f"replicate r ran on posterior draw r of {src.label}, so the band spans "
             f"parameter uncertainty and noise{own}"
         )
     if choice == NONE:
-        return f"{name}: at the declared defaults (--posterior none)"
+        return "at the declared defaults (--posterior none)"
     if scenario is not None:
         return (
-            f"{name}: at the declared defaults (an {scenario.status} scenario; "
-            "--posterior SOURCE runs it on posterior draws)"
+            f"at the declared defaults (an {scenario.status} scenario; --posterior SOURCE "
+            "runs it on posterior draws)"
         )
-    return f"{name}: at the declared defaults (--posterior SOURCE runs it on posterior draws)"
+    return "at the declared defaults (--posterior SOURCE runs it on posterior draws)"
 
 
 def posterior_record(
@@ -165,3 +166,102 @@ def posterior_record(
     if src is None:
         return None
     return {**src.provenance(draws or []), "kept_explicit": kept_explicit(kwargs, src.posterior)}
+
+
+def posterior_table(
+    src: Any,
+    variants: Mapping[str, Mapping[str, Any]],
+    reference: str,
+    years: float,
+    args: argparse.Namespace,
+):
+    """compare_posterior.csv: `posterior.draws.posterior_compare`'s table, its runs
+    dispatched like compare's own (workers, progress bar)."""
+    from ..posterior.draws import compare_table, posterior_members
+    from .runs import dispatch
+
+    draws = args.posterior_draws or DEFAULT_DRAWS
+    keys, members, seeds = posterior_members(
+        src.posterior, variants, reference, draws, args.replicates, args.seed
+    )
+    done = dispatch(
+        keys, members, seeds, years, args.workers, not args.quiet, desc="posterior runs"
+    )
+    last = {key: frame.iloc[-1] for key, frame in done}
+    return compare_table(last, list(variants), reference, years)
+
+
+def print_posterior_table(table, src: Any) -> None:
+    """compare_posterior.csv as a plain table."""
+    first = table.iloc[0]
+    print(
+        f"\n{first['variant']} minus each other variant at year {first['year']:g} on "
+        f"{src.label}: {first['draws']} draws x {first['replicates']} replicates "
+        "(90% intervals: parameters and noise; noise alone)"
+    )
+    shown = table.assign(
+        estimate=table["estimate"].map(lambda x: f"{x:+.3f}"),
+        interval=table.apply(lambda r: f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", axis=1),
+        noise_only=table.apply(lambda r: f"[{r.noise_low:+.3f}, {r.noise_high:+.3f}]", axis=1),
+        p_positive=table["p_positive"].map(lambda x: f"{x:.2f}"),
+    )
+    columns = ["versus", "metric", "estimate", "interval", "noise_only", "p_positive"]
+    print(shown[columns].to_string(index=False))
+
+
+@dataclass
+class VariantPosteriors:
+    """What each variant of `lftm compare` runs on: `sources` (variant -> posterior or
+    absent), `draws` (variant -> one draw per replicate), `shared` (the --posterior one,
+    which also gives compare_posterior.csv, `table`)."""
+
+    sources: dict[str, Any]
+    draws: dict[str, list[dict[str, float]]]
+    shared: Any = None
+    table: Any = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, args: argparse.Namespace, variants: Mapping, scenarios: Mapping):
+        """Resolved from the command line (before any run: bad sources fail first)."""
+        shared, sources = variant_posteriors(args, variants, scenarios)
+        sources = {k: v for k, v in sources.items() if v is not None}
+        return cls(sources, replicate_draws(variants, sources, args.replicates, args.seed), shared)
+
+    def write_table(self, tmp, variants, reference: str, years: float, args) -> None:
+        """compare_posterior.csv in `tmp`, when --posterior gave a shared posterior."""
+        if self.shared is not None:
+            self.table = posterior_table(self.shared, variants, reference, years, args)
+            self.table.to_csv(tmp / "compare_posterior.csv", index=False)
+
+    def records(self, variants: Mapping, seed: int) -> dict[str, Any]:
+        """provenance.json's keys: `posterior` per variant, `compare_posterior`."""
+        out: dict[str, Any] = {
+            "posterior": {
+                name: posterior_record(kw, self.sources.get(name), self.draws.get(name))
+                for name, kw in variants.items()
+            }
+        }
+        if self.table is not None:
+            first = self.table.iloc[0]
+            out["compare_posterior"] = {
+                **posterior_record({}, self.shared, []),
+                "draws": int(first["draws"]),
+                "replicates_per_draw": int(first["replicates"]),
+                "seed": seed,
+            }
+        return out
+
+    def print(self, variants: Mapping, scenarios: Mapping, choice: Any) -> None:
+        """What each variant ran on, then compare_posterior.csv."""
+        notes = {
+            name: posterior_note(kw, self.sources.get(name), scenarios.get(name), choice)
+            for name, kw in variants.items()
+        }
+        if len(set(notes.values())) == 1:
+            print(f"\nParameters: every variant {next(iter(notes.values()))}")
+        else:
+            print("\nParameters")
+            for name, note in notes.items():
+                print(f"{name}: {note}")
+        if self.table is not None:
+            print_posterior_table(self.table, self.shared)

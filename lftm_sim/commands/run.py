@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             f"mean capacity {last['mean_capacity'].mean():.3f}; spend "
             f"{_spend(sc):.3f} reference budgets per school-year (docs/costs.md)"
         )
-        print(posterior_note("parameters", sc.model_kwargs(), src, sc, args.posterior))
+        print(f"Parameters: {posterior_note(sc.model_kwargs(), src, sc, args.posterior)}")
         files = ", ".join(OUTPUT_FILES + (("agents.parquet",) if agents is not None else ()))
         print(f"wrote {out}/: {files}")
     return 0

@@ -145,8 +145,7 @@ def build_members(
     draws = draws or {}
     labels = [(name, r) for name in variants for r in range(replicates)]
     members = [
-        apply_draw(variants[name], draws[name][r] if name in draws else None)
-        for name, r in labels
+        apply_draw(variants[name], draws[name][r] if name in draws else None) for name, r in labels
     ]
     seeds = [run_seed(seed, r, point) for _, r in labels]
     return labels, members, seeds
