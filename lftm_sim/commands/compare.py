@@ -23,7 +23,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         description="Run strategies, timelines or scenario files x replicates with common "
         "random numbers; write compare.csv (means and paired differences, middle-led minus "
         "each other strategy, with 95% intervals), compare.png, runs.csv and "
-        "provenance.json.",
+        "provenance.json; with --posterior, also compare_posterior.csv (differences with "
+        "intervals that include parameter uncertainty).",
     )
     p.add_argument(
         "--strategies",
@@ -52,7 +53,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--replicates",
         type=int_in(1, 10_000),
         default=20,
-        help="replicates per variant (default 20; intervals need at least 2)",
+        help="replicates per variant (default 20; intervals need at least 2); with "
+        "--posterior, also the replicates per posterior draw of compare_posterior.csv",
     )
     _add_system(p)
     add_compare_posterior(p)

@@ -16,9 +16,8 @@ from ..errors import InputError
 FROM_SCENARIOS = "<the calibrated scenarios' system>"
 DEFAULT_DRAWS = 20
 SOURCES = (
-    "a shipped system's name (england, ontario: lftm_sim/data/posterior), a directory "
-    "written by lftm calibrate (a posterior_SYSTEM directory, or its --out directory), or "
-    "none (the declared defaults)"
+    "a shipped system's name (e.g. england; lftm_sim/data/posterior), a directory written "
+    "by lftm calibrate (posterior_SYSTEM, or the --out holding them) or none"
 )
 
 
@@ -46,14 +45,13 @@ def add_compare_posterior(p: argparse.ArgumentParser) -> None:
         const=FROM_SCENARIOS,
         default=None,
         metavar="SOURCE",
-        help=f"run every variant on posterior draws ({SOURCES}; bare: the shipped "
-        "posterior of the calibrated scenarios' system): replicate r of every variant on "
-        "draw r; and also write compare_posterior.csv, the reference minus each variant "
-        "at the last year over --posterior-draws draws x --replicates replicates per draw, "
-        "with 90%% intervals spanning parameter uncertainty and noise and the noise-only "
-        "interval (default: calibrated scenarios run on their system's shipped posterior, "
-        "strategies and illustrative scenarios at the declared defaults; no "
-        "compare_posterior.csv)",
+        help=f"run every variant on posterior draws, replicate r on draw r, and also write "
+        "compare_posterior.csv: the reference minus each variant at the last year over "
+        "--posterior-draws draws x --replicates replicates per draw, with 90%% intervals "
+        "spanning parameter uncertainty and noise, and noise alone. SOURCE: "
+        f"{SOURCES} (bare: the calibrated scenarios' system). Default: calibrated "
+        "scenarios run on their system's shipped posterior, strategies and illustrative "
+        "scenarios at the declared defaults",
     )
     p.add_argument(
         "--posterior-draws",
@@ -68,6 +66,7 @@ def add_compare_posterior(p: argparse.ArgumentParser) -> None:
 def compare_posterior(args: argparse.Namespace, scenarios: Mapping[str, Any]):
     """The one posterior `lftm compare --posterior` runs every variant on (None when the
     flag is absent or `none`); --posterior-draws refused without it."""
+    from ..posterior.storage import shipped_systems
     from ..posterior.use import NONE, resolve_posterior, scenario_system
 
     if args.posterior_draws is not None and args.posterior in (None, NONE):
@@ -86,7 +85,8 @@ def compare_posterior(args: argparse.Namespace, scenarios: Mapping[str, Any]):
         what = f"they are calibrated on {', '.join(systems)}" if systems else "none is calibrated"
         raise InputError(
             f"bare --posterior takes the calibrated scenarios' system, but {what}; "
-            "name one: --posterior SOURCE (england, ontario or a lftm calibrate directory)",
+            f"name one: --posterior SOURCE ({', '.join(shipped_systems())} or a lftm "
+            "calibrate directory)",
             key="--posterior",
         )
     return resolve_posterior(systems[0])

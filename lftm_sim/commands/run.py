@@ -26,14 +26,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "run",
         help="run one scenario file (or bundled scenario, see `lftm scenarios`)",
         description="Run a scenario file: time series (CSV and Parquet), the resolved "
-        "scenario, a figure in calendar years with the phases shaded, and provenance.json.",
+        "scenario, a figure in calendar years with the phases shaded, and provenance.json. "
+        "A calibrated scenario runs on posterior draws (see --posterior).",
     )
     p.add_argument(
         "scenario",
         help="scenario file (TOML), e.g. scenarios/ontario_2003_2015.toml, or the name of a "
         "bundled scenario, e.g. ontario_2003_2015 (list them: lftm scenarios)",
     )
-    p.add_argument("--replicates", type=int_in(1, 10_000), default=1, help="replicates (default 1)")
+    p.add_argument(
+        "--replicates",
+        type=int_in(1, 10_000),
+        default=1,
+        help="replicates (default 1; on posterior draws, one draw per replicate)",
+    )
     p.add_argument(
         "--out",
         type=Path,
