@@ -83,7 +83,7 @@ def test_compare_posterior_writes_the_table_records_it_and_is_reproducible(tmp_p
 def test_compare_without_posterior_runs_strategies_at_the_defaults(tmp_path):
     res = lftm("compare", *TINY, "--out", str(tmp_path / "d"))
     assert res.returncode == 0, res.stderr
-    assert "every variant at the declared defaults" in res.stdout
+    assert "(every variant): at the declared defaults" in res.stdout
     assert not (tmp_path / "d" / "compare_posterior.csv").exists()
     prov = json.loads((tmp_path / "d" / "provenance.json").read_text())["parameters"]
     assert set(prov["posterior"].values()) == {None} and "compare_posterior" not in prov

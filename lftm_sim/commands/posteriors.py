@@ -258,7 +258,7 @@ class VariantPosteriors:
             for name, kw in variants.items()
         }
         if len(set(notes.values())) == 1:
-            print(f"\nParameters: every variant {next(iter(notes.values()))}")
+            print(f"\nParameters (every variant): {next(iter(notes.values()))}")
         else:
             print("\nParameters")
             for name, note in notes.items():
