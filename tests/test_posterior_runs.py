@@ -8,7 +8,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from cli_runner import ROOT, lftm
+from cli_runner import ROOT, lftm, one_line_error
 
 from lftm_sim.commands.posteriors import posterior_note, replicate_draws
 from lftm_sim.commands.runs import build_members
@@ -18,14 +18,6 @@ from lftm_sim.scenarios import load_scenario
 
 TINY = ["--schools", "60", "--districts", "3", "--years", "3", "--replicates", "2"]
 COLUMNS = {"variant", "versus", "metric", "estimate", "ci_low", "ci_high", "noise_low"}
-
-
-def one_line(res, *needles: str) -> None:
-    lines = res.stderr.strip().splitlines()
-    assert res.returncode == 2 and len(lines) == 1, res.stderr
-    assert "Traceback" not in res.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def small_calibrated(tmp_path, mechanisms: str = ""):
@@ -66,7 +58,7 @@ def test_compare_posterior_writes_the_table_records_it_and_is_reproducible(tmp_p
     prov = json.loads((tmp_path / "a" / "provenance.json").read_text())["parameters"]
     record = prov["compare_posterior"]
     assert record["source"] == "england" and record["fit_on"] == "england"
-    assert record["fit_seed"] == 0 and record["draws"] == 3
+    assert record["fit_seed"] == 0 and len(record["draws"]) == 3
     assert record["replicates_per_draw"] == 2
     per_variant = prov["posterior"]
     assert {len(v["draws"]) for v in per_variant.values()} == {2}  # one per replicate
@@ -89,26 +81,34 @@ def test_compare_without_posterior_runs_strategies_at_the_defaults(tmp_path):
     assert set(prov["posterior"].values()) == {None} and "compare_posterior" not in prov
 
 
+ONTARIO_VARIANTS = ["--scenario", "ontario_2003_2015", "--phase-start", "1=2009", *TINY[:4]]
+
+
 def test_compare_scenario_variants_share_their_posterior_draws(tmp_path):
     res = lftm(
-        "compare",
-        "--scenario",
-        "ontario_2003_2015",
-        "--phase-start",
-        "1=2009",
-        *TINY[:4],
-        "--replicates",
-        "2",
-        "--out",
-        str(tmp_path / "s"),
-        "--quiet",
+        "compare", *ONTARIO_VARIANTS, "--replicates", "2", "--out", str(tmp_path / "s"), "--quiet"
     )
     assert res.returncode == 0, res.stderr
-    records = json.loads((tmp_path / "s" / "provenance.json").read_text())["parameters"]
-    records = list(records["posterior"].values())
+    prov = json.loads((tmp_path / "s" / "provenance.json").read_text())["parameters"]
+    records = list(prov["posterior"].values())
     assert len(records) == 2 and all(r["fit_on"] == "ontario" for r in records)
     assert records[0]["draws"] == records[1]["draws"]  # draw r shared by both variants
     assert records[0]["draws"][0] != records[0]["draws"][1]
+    assert "compare_posterior" not in prov  # only --posterior writes the table
+    assert not (tmp_path / "s" / "compare_posterior.csv").exists()
+
+
+def test_bare_posterior_takes_the_calibrated_scenarios_system(tmp_path):
+    args = [*ONTARIO_VARIANTS, "--replicates", "2", "--posterior", "--posterior-draws", "2"]
+    res = lftm("compare", *args, "--out", str(tmp_path / "b"), "--quiet")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(tmp_path / "b" / "compare_posterior.csv")
+    assert set(table["versus"]) == {
+        "Ontario 2003-2015: provincial strategy, then districts leading (phase 1 from 2009)"
+    }
+    prov = json.loads((tmp_path / "b" / "provenance.json").read_text())["parameters"]
+    assert prov["compare_posterior"]["fit_on"] == "ontario"
+    assert len(prov["compare_posterior"]["draws"]) == 2
 
 
 @pytest.mark.parametrize(
@@ -121,6 +121,7 @@ def test_compare_scenario_variants_share_their_posterior_draws(tmp_path):
         (["--posterior-draws", "3"], ["--posterior-draws needs --posterior"]),
         (["--posterior", "none", "--posterior-draws", "3"], ["--posterior-draws needs"]),
         (["--posterior", "england", "--posterior-draws", "1"], ["--posterior-draws", "[2,"]),
+        (["--posterior", "england", "--replicates", "1"], ["--replicates 2 or more"]),
     ],
 )
 def test_bad_posterior_input_is_one_line_and_exit_2(tmp_path, args, needles):
@@ -128,7 +129,7 @@ def test_bad_posterior_input_is_one_line_and_exit_2(tmp_path, args, needles):
     cal = calibrate_dir(tmp_path)
     given = [{"EMPTY": str(tmp_path / "empty"), "CAL": str(cal)}.get(a, a) for a in args]
     res = lftm("compare", *TINY, *given, "--out", str(tmp_path / "x"), "--quiet")
-    one_line(res, *needles)
+    one_line_error(res, *needles)
     assert not (tmp_path / "x").exists()  # nothing written
 
 
@@ -163,7 +164,7 @@ def test_run_agents_path_and_a_calibrate_directory_pick_the_scenarios_system(tmp
     assert record["posterior"]["path"].endswith("posterior_england")
     assert record["posterior"]["source"] == str(cal)
     res = lftm("run", "classroom_demo", "--posterior", str(cal), "--out", str(tmp_path / "h"))
-    one_line(res, "holds 2 posteriors", "name one")  # illustrative: no system to pick by
+    one_line_error(res, "holds 2 posteriors", "name one")  # illustrative: no system to pick by
 
 
 def test_illustrative_scenario_runs_at_defaults_unless_a_posterior_is_given(tmp_path):

@@ -277,8 +277,7 @@ def run(args: argparse.Namespace) -> int:
             args.seed,
             args.workers,
             not args.quiet,
-            0,
-            posterior.draws,
+            draws=posterior.draws,
         )
         posterior.write_table(tmp, variants, reference, run_years, args)
         summary = _write(

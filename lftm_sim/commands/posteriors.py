@@ -77,6 +77,14 @@ def compare_posterior(args: argparse.Namespace, scenarios: Mapping[str, Any]):
         )
     if args.posterior in (None, NONE):
         return None
+    if args.replicates < 2:
+        raise InputError(
+            f"--posterior needs --replicates 2 or more, got {args.replicates} (the "
+            "noise-only interval of compare_posterior.csv needs replicates per draw)",
+            key="--replicates",
+            allowed="an integer >= 2",
+            value=args.replicates,
+        )
     if args.posterior != FROM_SCENARIOS:
         systems = [scenario_system(sc) for sc in scenarios.values()]
         return resolve_posterior(args.posterior, next((s for s in systems if s), None))
@@ -243,9 +251,9 @@ class VariantPosteriors:
         }
         if self.table is not None:
             first = self.table.iloc[0]
+            draws = self.shared.posterior.mechanism_draws(int(first["draws"]), seed)
             out["compare_posterior"] = {
-                **posterior_record({}, self.shared, []),
-                "draws": int(first["draws"]),
+                **posterior_record({}, self.shared, draws),
                 "replicates_per_draw": int(first["replicates"]),
                 "seed": seed,
             }
