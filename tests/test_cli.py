@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 import pytest
-from cli_runner import LFTM, ROOT, lftm
+from cli_runner import LFTM, ROOT, lftm, one_line_error
 
 
 def test_compare_writes_table_figure_and_provenance(tmp_path):
@@ -129,16 +129,6 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, args, fragment):
 
 
 TINY = ["--schools", "50", "--districts", "2", "--years", "1", "--replicates", "2", "--quiet"]
-
-
-def one_line_error(res, *fragments: str) -> str:
-    """Assert exit status 2 with one line on stderr holding every fragment, no traceback."""
-    lines = res.stderr.strip().splitlines()
-    assert res.returncode == 2, res.stderr
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 def test_existing_results_are_not_overwritten_without_force(tmp_path):

@@ -3,7 +3,7 @@
 import json
 
 import pandas as pd
-from cli_runner import ROOT, lftm
+from cli_runner import ROOT, lftm, one_line_error
 
 
 def test_run_writes_series_scenario_figure(tmp_path):
@@ -101,15 +101,6 @@ def test_compare_size_override_is_validated_by_the_loader(tmp_path):
     )
     assert res.returncode == 2 and "system.schools" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
-
-
-def one_line_error(res, *fragments: str) -> str:
-    lines = res.stderr.strip().splitlines()
-    assert res.returncode == 2 and len(lines) == 1, res.stderr
-    assert "Traceback" not in res.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 def test_bundled_scenarios_are_listed_and_named_without_a_path(tmp_path):

@@ -28,6 +28,8 @@ REFERENCE_MODULES = (
     "lftm_sim.sweep",
     "lftm_sim.sweep.policy_map",
     "lftm_sim.sweep.sensitivity",
+    "lftm_sim.posterior.use",
+    "lftm_sim.posterior.draws",
 )
 
 

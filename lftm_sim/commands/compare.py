@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .common import MAX_SCHOOLS, add_common, add_workers, int_in, years
+from .posteriors import add_compare_posterior
 
 DEFAULT_STRATEGIES = ("baseline", "top_down", "bottom_up", "middle_led")
 DEFAULT_SIZE = {"n_schools": 2000, "n_districts": 30}
@@ -22,7 +23,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         description="Run strategies, timelines or scenario files x replicates with common "
         "random numbers; write compare.csv (means and paired differences, middle-led minus "
         "each other strategy, with 95% intervals), compare.png, runs.csv and "
-        "provenance.json.",
+        "provenance.json; with --posterior, also compare_posterior.csv (differences with "
+        "intervals that include parameter uncertainty).",
     )
     p.add_argument(
         "--strategies",
@@ -51,9 +53,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--replicates",
         type=int_in(1, 10_000),
         default=20,
-        help="replicates per variant (default 20; intervals need at least 2)",
+        help="replicates per variant (default 20; intervals need at least 2); with "
+        "--posterior, also the replicates per posterior draw of compare_posterior.csv",
     )
     _add_system(p)
+    add_compare_posterior(p)
     add_workers(p)
     p.add_argument(
         "--out",
@@ -243,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
     """`lftm compare`: variants x replicates -> compare.csv, compare.png, runs.csv."""
     from ..outputs import output_dir
     from ..provenance import resolve_parameters
+    from .posteriors import DEFAULT_DRAWS, VariantPosteriors
     from .runs import announce, estimate_seconds, run_members
 
     if args.scenario:
@@ -258,21 +263,33 @@ def run(args: argparse.Namespace) -> int:
         resolved = {name: sc.resolved_parameters() for name, sc in scenarios.items()}
     else:
         resolved = {name: resolve_parameters(kw) for name, kw in variants.items()}
+    posterior = VariantPosteriors.of(args, variants, scenarios)
     schools = max(r["settings"]["n_schools"] for r in resolved.values())
-    runs = len(variants) * args.replicates
+    per_draw = 0 if posterior.shared is None else (args.posterior_draws or DEFAULT_DRAWS)
+    runs = len(variants) * args.replicates * (1 + per_draw)
     seconds = estimate_seconds(runs, run_years, schools, args.workers)
     with output_dir(args.out, "lftm compare", args.force) as tmp:  # checked before any run
         announce(seconds, f"{runs} runs of {schools:,} schools", args.quiet)
         frame = run_members(
-            variants, args.replicates, run_years, args.seed, args.workers, not args.quiet
+            variants,
+            args.replicates,
+            run_years,
+            args.seed,
+            args.workers,
+            not args.quiet,
+            draws=posterior.draws,
         )
-        summary = _write(tmp, frame, at, reference, scenarios, args, resolved, run_years)
+        posterior.write_table(tmp, variants, reference, run_years, args)
+        summary = _write(
+            tmp, frame, at, reference, (variants, scenarios), args, resolved, run_years, posterior
+        )
         costs = _costs(tmp, frame, variants, run_years)
     if not args.quiet:
         _print_table(summary, reference, args.replicates)
+        posterior.print(variants, scenarios, args.posterior)
         _print_costs(costs)
-        files = ", ".join(str(args.out / f) for f in OUTPUT_FILES)
-        print(f"\nwrote {files}")
+        written = OUTPUT_FILES + (("compare_posterior.csv",) if posterior.shared else ())
+        print(f"\nwrote {', '.join(str(args.out / f) for f in written)}")
     return 0
 
 
@@ -301,11 +318,12 @@ def _print_costs(costs) -> None:
     print(costs.to_string(index=False, float_format="%.3f"))
 
 
-def _write(tmp, frame, at, reference, scenarios, args, resolved, run_years):
+def _write(tmp, frame, at, reference, named, args, resolved, run_years, posterior):
     from ..analysis import summarise
     from ..provenance import write_provenance
     from .common import command_line, headless_figures
 
+    variants, scenarios = named
     summary = summarise(frame, at, reference=reference)
     summary.to_csv(tmp / "compare.csv", index=False)
     frame.to_csv(tmp / "runs.csv", index=False)
@@ -318,8 +336,9 @@ def _write(tmp, frame, at, reference, scenarios, args, resolved, run_years):
         "report_years": at,
         "workers": args.workers,
         "reference": reference,
-        "variants": resolved,
+        "variants": resolved,  # the declared values; posterior.draws replace fitted ones
         "clip_count": clips,
+        **posterior.records(variants, args.seed),
     }
     if scenarios:
         parameters["scenarios"] = {name: sc.to_dict() for name, sc in scenarios.items()}

@@ -12,10 +12,11 @@ on the number of workers or chunks.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -29,12 +30,12 @@ ANNOUNCE_AFTER_S = 60.0
 
 
 def _chunk(task: tuple) -> list:
-    """Run one chunk of members in a worker: [(variant, replicate, frame), ...]."""
+    """Run one chunk of members in a worker: [(label, frame), ...]."""
     from ..ensemble import run_ensemble
 
     labels, members, seeds, years = task
     frames = run_ensemble(members, seeds, years)
-    return [(v, r, f) for (v, r), f in zip(labels, frames, strict=True)]
+    return list(zip(labels, frames, strict=True))
 
 
 def _chunks(items: list, n: int) -> list[list]:
@@ -79,44 +80,75 @@ def run_members(
     workers: int = 1,
     progress: bool = True,
     point: int = 0,
+    draws: Mapping[str, Sequence[Mapping[str, float]]] | None = None,
 ):
     """Every variant x replicate, as `experiments.run_variants` returns them (variant,
-    replicate, step, year, every reporter, clip_count; in variant then replicate order)."""
+    replicate, step, year, every reporter, clip_count; in variant then replicate order).
+    `draws` (variant -> one mechanism set per replicate) as in `build_members`."""
     import pandas as pd
-    from tqdm.auto import tqdm
 
-    from ..experiments import run_seed
-
-    labels = [(name, r) for name in variants for r in range(replicates)]
-    members = [dict(variants[name]) for name, _ in labels]
-    seeds = [run_seed(seed, r, point) for _, r in labels]
-    n_workers = effective_workers(workers, len(labels))
-    pieces = list(
-        zip(
-            _chunks(labels, n_workers * CHUNKS_PER_WORKER),
-            _chunks(members, n_workers * CHUNKS_PER_WORKER),
-            _chunks(seeds, n_workers * CHUNKS_PER_WORKER),
-            strict=True,
-        )
-    )
-    tasks = [(lab, mem, sd, years) for lab, mem, sd in pieces]
-    done: list = []
-    if n_workers == 1:
-        with tqdm(total=len(labels), desc="runs", unit="run", disable=not progress) as bar:
-            for task in tasks:
-                done += _chunk(task)
-                bar.update(len(task[0]))
-    else:
-        context = multiprocessing.get_context("fork") if os.name == "posix" else None
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-            with tqdm(total=len(labels), desc="runs", unit="run", disable=not progress) as bar:
-                for result in pool.map(_chunk, tasks):
-                    done += result
-                    bar.update(len(result))
-    frames = [f.assign(variant=v, replicate=r) for v, r, f in done]
+    labels, members, seeds = build_members(variants, replicates, seed, draws, point)
+    done = dispatch(labels, members, seeds, years, workers, progress)
+    frames = [f.assign(variant=v, replicate=r) for (v, r), f in done]
     out = pd.concat(frames, ignore_index=True)
     first = ["variant", "replicate"]
     return out[first + [c for c in out.columns if c not in first]]
+
+
+def dispatch(
+    labels: list,
+    members: list[dict],
+    seeds: list[int],
+    years: float,
+    workers: int = 1,
+    progress: bool = True,
+    desc: str = "runs",
+) -> list[tuple[Any, Any]]:
+    """Run `members` (one seed each) in a few chunks over up to `workers` forked
+    processes, with a progress bar: [(label, frame), ...] in the order given."""
+    from tqdm.auto import tqdm
+
+    n_workers = effective_workers(workers, len(labels))
+    n = n_workers * CHUNKS_PER_WORKER
+    pieces = zip(_chunks(labels, n), _chunks(members, n), _chunks(seeds, n), strict=True)
+    tasks = [(lab, mem, sd, years) for lab, mem, sd in pieces]
+    done: list = []
+    with contextlib.ExitStack() as stack:
+        bar = stack.enter_context(
+            tqdm(total=len(labels), desc=desc, unit="run", disable=not progress)
+        )
+        results = map(_chunk, tasks)
+        if n_workers > 1:
+            context = multiprocessing.get_context("fork") if os.name == "posix" else None
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=context)
+            results = stack.enter_context(pool).map(_chunk, tasks)
+        for result in results:
+            done += result
+            bar.update(len(result))
+    return done
+
+
+def build_members(
+    variants: Mapping[str, Mapping[str, Any]],
+    replicates: int,
+    seed: int,
+    draws: Mapping[str, Sequence[Mapping[str, float]]] | None = None,
+    point: int = 0,
+) -> tuple[list[tuple[str, int]], list[dict], list[int]]:
+    """(variant, replicate) labels, model keywords and seeds of every run. Replicate r
+    has the seed `run_seed(seed, r, point)` in every variant and, for a variant in
+    `draws`, runs on its posterior draw r (`posterior.use.apply_draw`: the variant's
+    explicit mechanisms keep their values)."""
+    from ..experiments import run_seed
+    from ..posterior.use import apply_draw
+
+    draws = draws or {}
+    labels = [(name, r) for name in variants for r in range(replicates)]
+    members = [
+        apply_draw(variants[name], draws[name][r] if name in draws else None) for name, r in labels
+    ]
+    seeds = [run_seed(seed, r, point) for _, r in labels]
+    return labels, members, seeds
 
 
 def run_one_by_step(model, years: float, desc: str, progress: bool):

@@ -80,28 +80,55 @@ def posterior_compare(
 ) -> pd.DataFrame:
     """`reference` minus each other variant at the last year, over posterior draws.
 
-    Variants are SystemModel keywords (as `lftm compare` builds them). Per (draw,
+    Variants are SystemModel keywords (as `lftm compare` builds them); a draw fills the
+    fitted parameters a variant does not set itself (`use.apply_draw`). Per (draw,
     replicate) all variants share one seed (common random numbers). `ci_low`/`ci_high`
     (90%) span parameter and replicate uncertainty; `noise_low`/`noise_high` span the
     replicate noise alone (the same draws' differences less each draw's mean, re-centred)."""
     from ..ensemble import run_ensemble
+
+    keys, members, seeds = posterior_members(post, variants, reference, draws, replicates, seed)
+    frames = run_ensemble(members, seeds, years)
+    last = {k: f.iloc[-1] for k, f in zip(keys, frames, strict=True)}
+    return compare_table(last, list(variants), reference, years, outcomes)
+
+
+def posterior_members(
+    post: Posterior,
+    variants: Mapping[str, Mapping[str, Any]],
+    reference: str,
+    draws: int,
+    replicates: int,
+    seed: int,
+) -> tuple[list[tuple[int, int, str]], list[dict], list[int]]:
+    """(draw, replicate, variant) keys, model keywords and seeds of `posterior_compare`'s
+    runs: draw d, replicate r has the seed `run_seed(seed, r, d)` in every variant."""
     from ..experiments import run_seed
+    from .use import apply_draw
 
     if reference not in variants:
         raise ValueError(f"reference {reference!r} is not a variant")
-    mech = post.mechanism_draws(draws, seed)
-    names = list(variants)
-    members, seeds, keys = [], [], []
-    for d, m in enumerate(mech):
+    keys, members, seeds = [], [], []
+    for d, m in enumerate(post.mechanism_draws(draws, seed)):
         for r in range(replicates):
-            for name in names:
-                spec = dict(variants[name])
-                spec["mechanisms"] = {**dict(spec.get("mechanisms") or {}), **m}
-                members.append(spec)
+            for name in variants:
+                members.append(apply_draw(variants[name], m))
                 seeds.append(run_seed(seed, r, d))
                 keys.append((d, r, name))
-    frames = run_ensemble(members, seeds, years)
-    last = {k: f.iloc[-1] for k, f in zip(keys, frames, strict=True)}
+    return keys, members, seeds
+
+
+def compare_table(
+    last: Mapping[tuple[int, int, str], pd.Series],
+    names: Sequence[str],
+    reference: str,
+    years: float,
+    outcomes: Sequence[str] = COMPARE_OUTCOMES,
+) -> pd.DataFrame:
+    """`posterior_compare`'s table from the last row of each (draw, replicate, variant)
+    run."""
+    draws = 1 + max(d for d, _, _ in last)
+    replicates = 1 + max(r for _, r, _ in last)
     rows = []
     for other in (n for n in names if n != reference):
         for col in outcomes:
