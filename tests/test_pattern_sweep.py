@@ -203,6 +203,10 @@ def test_holds_table_and_figure_show_the_data():
     )
     table = pattern_space.holds_table(runs, ["P1"])
     assert table.loc[0, "share_holds"] == 0.75 and table.loc[0, "points"] == 4
+    shares = pd.DataFrame({"pattern": ["P1", "P5", "P9"], "share_holds": [0.9, 0.5, 0.0]})
+    words = "\n".join(pattern_space.plain_words(shares))
+    assert "- P1 hold over most" in words and "- P5 hold in parts" in words
+    assert "- P9 fail over nearly all of it (under 20%)." in words
     sobol = pd.DataFrame(
         {
             "index": ["ST", "ST"],

@@ -96,7 +96,12 @@ def _sizes(root: Path) -> str:
         lines.append(
             f"- `{spec.parent.name}`: {sw['design']}, points = {sw['points']}, "
             f"replicates = {sw['replicates']}, {t['system']['n_schools']} schools, "
-            f"{len(t['parameters'])} parameters, {runs} runs"
+            f"{len(t['parameters'])} parameters, "
+            + (
+                f"{runs} design points, each judging every pattern on its own runs"
+                if sw.get("evaluate") == "patterns"
+                else f"{runs} runs"
+            )
         )
     for s, secs in timing.items():
         what = {"cv": "replicates by CV", "patterns": "Morris + Sobol of the patterns"}.get(
