@@ -145,3 +145,21 @@ def test_a_parameter_that_does_nothing_ranks_last(tmp_path, design, points, inde
     # noise, not 0: it must rank last, well below every parameter that acts
     assert rows.idxmin() == INERT
     assert rows[INERT] < 0.5 * rows.drop(INERT).min()
+
+
+def test_the_convergence_line_reports_the_half_design_change():
+    import pandas as pd
+
+    from lftm_sim.posterior.sensitivity_report import convergence
+
+    table = pd.DataFrame(
+        {
+            "index": ["ST", "ST", "S1"],
+            "output": ["a", "a", "a"],
+            "value": [0.5, 0.2, 0.9],
+            "half_n_value": [0.4, 0.25, 0.0],
+            "conf": [0.1, 0.3, 5.0],
+        }
+    )
+    line = convergence(table, "ST")
+    assert "a 0.100" in line and "half-width: 0.200" in line

@@ -68,16 +68,25 @@ def sensitivity_doc(root: Path, doc: Path) -> str:
             fig = _sens_figure(root, design, s)
             if fig:
                 parts += [f"![{design} {s}]({_copy(fig, doc, f'{design}_{s}.png')})", ""]
-            conv = root / f"{design}_{s}.convergence.txt"
-            if conv.exists():
-                parts += [
-                    "Convergence (N/2 against N): " + "; ".join(conv.read_text().split("\n")[:4]),
-                    "",
-                ]
+            parts += [convergence(table, index), ""]
     from .pattern_space import pattern_section
 
     parts += pattern_section(root, doc)
     return "\n".join(parts) + "\n"
+
+
+def convergence(table: pd.DataFrame, index: str) -> str:
+    """The convergence check: the largest change in `index` between the estimate from the
+    first half of the design blocks and from all of them, per output; and the median
+    bootstrap half-width of the interval."""
+    t = table[table["index"] == index]
+    drift = (t["value"] - t["half_n_value"]).abs().groupby(t["output"]).max()
+    conf = t["conf"].median()
+    items = "; ".join(f"{out} {d:.3f}" for out, d in drift.items())
+    return (
+        f"Convergence: largest change in {index} between half the design blocks and all "
+        f"of them: {items}. Median 95% bootstrap half-width: {conf:.3f}."
+    )
 
 
 def _sizes(root: Path) -> str:
