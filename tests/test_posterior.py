@@ -214,3 +214,15 @@ def test_patterns_over_draws_count_passes_per_draw():
     )[0]
     assert per.loc[1, "statistic"] == pytest.approx(direct.statistic)
     assert summary.loc[0, "p_holds"] == per["passed"].mean()
+
+
+def test_the_report_says_whether_top_down_gains_fade_either_way():
+    import pandas as pd
+
+    from lftm_sim.posterior.report import _fades
+
+    fade = " ".join(_fades(pd.Series([0.1, 0.2, 0.3, 0.9])))
+    assert "At 25% of these draws" in fade and "gains fade at most draws" in fade
+    keep = " ".join(_fades(pd.Series([0.6, 0.7, 0.2])))
+    assert "does not say that top-down gains fade" in keep
+    assert _fades(pd.Series([], dtype=float)) == []
