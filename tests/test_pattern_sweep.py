@@ -221,3 +221,10 @@ def test_holds_table_and_figure_show_the_data():
     assert ax.get_xlabel() == "a" and ax.get_xscale() == "log"
     assert sum(len(c.get_offsets()) for c in ax.collections) == 4
     assert "75%" in ax.get_title()
+
+
+def test_a_morris_pattern_sweep_needs_a_range(tmp_path):
+    head = SPEC.split("[parameters.lift_max]")[0]
+    with pytest.raises(InputError) as err:
+        load_spec(write(tmp_path, head + "[parameters.budget]\nvalues = [0.5, 2.0]\n"))
+    assert err.value.key == "sweep.design"

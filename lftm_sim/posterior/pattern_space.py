@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .sensitivity import CAPACITY_RANGE, _fmt, budget_range, mechanism_ranges
+from .sensitivity import CAPACITY_RANGE, _fmt, budget_range, mechanism_ranges, parameter_lines
 
 HOLDS, FAILS = "#009E73", "#D55E00"  # Okabe-Ito bluish green / vermillion
 
@@ -85,15 +85,7 @@ def pattern_sobol_spec(
         *(f"{k} = {v}" for k, v in system.items()),
         "",
     ]
-    for name in parameters:
-        entry = morris["parameters"][name]
-        head += [
-            f"[parameters.{name}]",
-            f"range = [{_fmt(entry['range'][0])}, {_fmt(entry['range'][1])}]",
-        ]
-        if "scale" in entry:
-            head.append(f'scale = "{entry["scale"]}"')
-    return "\n".join(head) + "\n"
+    return "\n".join([*head, *parameter_lines(morris, parameters)]) + "\n"
 
 
 def holds_table(runs: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:

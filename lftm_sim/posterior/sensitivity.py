@@ -182,6 +182,20 @@ def top_parameters(table: pd.DataFrame, k: int = 10) -> list[str]:
     return list(ranked.index[:k])
 
 
+def parameter_lines(morris: dict, parameters: Sequence[str], strategy: str = "") -> list[str]:
+    """The [parameters.NAME] tables of `parameters`, with the Morris spec's ranges."""
+    lines = []
+    for name in parameters:
+        entry = morris["parameters"][name]
+        lo, hi = entry["range"]
+        lines += [f"[parameters.{name}]", f"range = [{_fmt(lo)}, {_fmt(hi)}]"]
+        if "scale" in entry:
+            lines.append(f'scale = "{entry["scale"]}"')
+        if "strategies" in entry:
+            lines.append(f'strategies = ["{strategy}"]')
+    return lines
+
+
 def sobol_spec(
     strategy: str,
     morris_spec_text: str,
@@ -215,16 +229,7 @@ def sobol_spec(
         f'{strategy} = "{strategy}"',
         "",
     ]
-    for name in parameters:
-        entry = morris["parameters"][name]
-        head += [
-            f"[parameters.{name}]",
-            f"range = [{_fmt(entry['range'][0])}, {_fmt(entry['range'][1])}]",
-        ]
-        if "scale" in entry:
-            head.append(f'scale = "{entry["scale"]}"')
-        if "strategies" in entry:
-            head.append(f'strategies = ["{strategy}"]')
+    head += parameter_lines(morris, parameters, strategy)
     out = morris["output"]
     head += [
         "",

@@ -93,6 +93,8 @@ def load_pattern_spec(path: Path, raw: dict, text: str, sw):
     varied = _varied(path, raw.get("parameters", {}), {STRATEGY: {}}, base)
     if not varied:
         fail(path, "parameters", "nothing to vary", "one or more [parameters.NAME] tables")
+    if design in ("sobol", "morris") and all(v.categorical for v in varied):
+        fail(path, "sweep.design", f"{design} needs a parameter with a range", "range = [lo, hi]")
     codes = check_pattern_spec(path, raw, sw.table, varied)
     spec = SweepSpec(
         path=path,
