@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .sensitivity import CAPACITY_RANGE, _fmt, budget_range, mechanism_ranges, parameter_lines
+from .sensitivity import box_lines, parameter_lines
 
 HOLDS, FAILS = "#009E73", "#D55E00"  # Okabe-Ito bluish green / vermillion
 
@@ -51,13 +51,7 @@ def pattern_morris_spec(
         f"n_districts = {max(2, schools // 50)}",
         "",
     ]
-    for k, (lo, hi) in mechanism_ranges().items():
-        lines += [f"[parameters.{k}]", f"range = [{_fmt(lo)}, {_fmt(hi)}]", 'scale = "log"']
-    blo, bhi = budget_range()
-    lines += ["[parameters.budget]", f"range = [{_fmt(blo)}, {_fmt(bhi)}]", 'scale = "log"']
-    lines += ["[parameters.capacity_level]", f"range = {list(CAPACITY_RANGE)!r}"]
-    lines += ["[parameters.n_districts]", f"range = [2, {max(3, schools // 10)}]"]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *box_lines(schools)]) + "\n"
 
 
 def pattern_sobol_spec(

@@ -100,6 +100,21 @@ def lowered() -> dict[str, float]:
     return out
 
 
+def box_lines(schools: int) -> list[str]:
+    """The [parameters] tables of the box every screen shares: each mechanism parameter
+    (log), the budget (log), capacity_level and the number of districts."""
+    lines = []
+    for k, (lo, hi) in mechanism_ranges().items():
+        lines += [f"[parameters.{k}]", f"range = [{_fmt(lo)}, {_fmt(hi)}]", 'scale = "log"']
+    blo, bhi = budget_range()
+    lines += ["[parameters.budget]", f"range = [{_fmt(blo)}, {_fmt(bhi)}]", 'scale = "log"']
+    lines += [
+        "[parameters.capacity_level]",
+        f"range = [{_fmt(CAPACITY_RANGE[0])}, {_fmt(CAPACITY_RANGE[1])}]",
+    ]
+    return lines + ["[parameters.n_districts]", f"range = [2, {max(3, schools // 10)}]"]
+
+
 def lever_ranges(strategy: str) -> dict[str, tuple[float, float]]:
     """The preset's levers +-0.2 (priorities +-20%), spending shares kept within 1."""
     from ..strategies import PRESETS
@@ -150,15 +165,7 @@ def morris_spec(
         f'{strategy} = "{strategy}"',
         "",
     ]
-    for k, (lo, hi) in mechanism_ranges().items():
-        lines += [f"[parameters.{k}]", f"range = [{_fmt(lo)}, {_fmt(hi)}]", 'scale = "log"']
-    blo, bhi = budget_range()
-    lines += ["[parameters.budget]", f"range = [{_fmt(blo)}, {_fmt(bhi)}]", 'scale = "log"']
-    lines += [
-        "[parameters.capacity_level]",
-        f"range = [{_fmt(CAPACITY_RANGE[0])}, {_fmt(CAPACITY_RANGE[1])}]",
-    ]
-    lines += ["[parameters.n_districts]", f"range = [2, {max(3, schools // 10)}]"]
+    lines += box_lines(schools)
     for k, (lo, hi) in lever_ranges(strategy).items():
         lines += [
             f"[parameters.{k}]",
