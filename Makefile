@@ -52,7 +52,7 @@ validate: $(VENV)/.installed-dev
 # The posterior calibration and the global sensitivity analysis (docs/calibration.md,
 # docs/sensitivity.md are written from these runs). Sizes: POSTERIOR_ARGS, SENS_WORKERS.
 POSTERIOR_ARGS ?= --population 200 --generations 8 --max-simulations 20000 --schools 1000 \
-	--draws 200 --pattern-draws 40
+	--draws 200 --pattern-draws 40 --fit-processes 2
 SENS_WORKERS ?= 2
 .PHONY: posterior sensitivity
 posterior: $(VENV)/.installed-dev

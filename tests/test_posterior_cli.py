@@ -95,3 +95,20 @@ def test_the_command_module_is_light_to_import():
     code = f"import sys, lftm_sim.posterior.cli; print([m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_systems_fitted_in_parallel_give_the_same_posteriors(tmp_path):
+    both = ["scenarios/ontario_2003_2015.toml", *TINY]
+    runs = {}
+    for n in ("1", "2"):
+        out = tmp_path / f"p{n}"
+        done = calibrate(*both, "--out", str(out), "--fit-processes", n)
+        assert done.returncode == 0, done.stderr
+        runs[n] = out
+    for system in ("england", "ontario"):
+        a, b = (
+            pd.read_parquet(runs[n] / f"posterior_{system}" / "particles.parquet") for n in "12"
+        )
+        pd.testing.assert_frame_equal(a, b)
+    bad = calibrate(*TINY, "--out", str(tmp_path / "x"), "--fit-processes", "0")
+    assert bad.returncode == 2 and "--fit-processes" in bad.stderr

@@ -75,6 +75,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=1,
         help="pyabc multicore sampler processes (1: single core, reproducible)",
     )
+    p.add_argument(
+        "--fit-processes",
+        type=int,
+        default=1,
+        help="fit up to this many systems at once, one process each (same posteriors as "
+        "fitting them one after the other; default 1)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars or tables")
     return p
 
@@ -86,6 +93,7 @@ def _positive(args: argparse.Namespace) -> None:
         ("max_simulations", 1),
         ("draws", 2),
         ("workers", 1),
+        ("fit_processes", 1),
         ("pattern_draws", 0),
         ("pattern_schools", 10),
         ("pattern_replicates", 2),

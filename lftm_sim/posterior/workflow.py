@@ -64,12 +64,24 @@ def prior_rank(targets: list[Target], priors, schools, seed: int, draws: int = 4
     return summaries.numerical_rank(rows)
 
 
+def _fit_one(task: tuple) -> Posterior:
+    """One system's posterior and the numerical rank of its summaries (a process's work)."""
+    system, mine, priors, settings, rank_seed = task
+    post = run_abc(mine, priors, settings)
+    post.settings["fit_on"] = system
+    post.settings["numerical_rank"] = prior_rank(mine, priors, settings.schools, rank_seed)
+    return post
+
+
 def fit_all(args: argparse.Namespace, targets: list[Target]) -> dict[str, Posterior]:
-    """One posterior per system, fitted on that system's early years."""
+    """One posterior per system, fitted on that system's early years. With
+    ``--fit-processes N`` up to N systems are fitted at once, each in its own process with
+    its own seed, so the posteriors are the same as one after the other."""
     priors = default_priors(_free(args.free))
-    posteriors = {}
-    for i, system in enumerate(dict.fromkeys(t.system for t in targets)):
-        mine = [t for t in targets if t.system == system]
+    names = list(dict.fromkeys(t.system for t in targets))
+    parallel = min(args.fit_processes, len(names)) > 1
+    tasks = []
+    for i, system in enumerate(names):
         settings = ABCSettings(
             population=args.population,
             generations=args.generations,
@@ -78,13 +90,25 @@ def fit_all(args: argparse.Namespace, targets: list[Target]) -> dict[str, Poster
             seed=args.seed + i,
             workers=args.workers,
             schools=args.schools,
-            progress=not args.quiet,
+            progress=not args.quiet and not parallel,
         )
-        post = run_abc(mine, priors, settings)
-        post.settings["fit_on"] = system
-        post.settings["numerical_rank"] = prior_rank(mine, priors, args.schools, args.seed)
+        tasks.append(
+            (system, [t for t in targets if t.system == system], priors, settings, args.seed)
+        )
+    if parallel:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        if not args.quiet:
+            print(f"fitting {', '.join(names)} in {min(args.fit_processes, len(names))} processes")
+        ctx = mp.get_context("forkserver")
+        with ProcessPoolExecutor(min(args.fit_processes, len(names)), mp_context=ctx) as pool:
+            fitted = list(pool.map(_fit_one, tasks))
+    else:
+        fitted = [_fit_one(task) for task in tasks]
+    posteriors = dict(zip(names, fitted, strict=True))
+    for system, post in posteriors.items():
         write_posterior(post, Path(args.out) / f"posterior_{system}", force=args.force)
-        posteriors[system] = post
     return posteriors
 
 
