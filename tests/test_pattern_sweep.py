@@ -228,3 +228,8 @@ def test_a_morris_pattern_sweep_needs_a_range(tmp_path):
     with pytest.raises(InputError) as err:
         load_spec(write(tmp_path, head + "[parameters.budget]\nvalues = [0.5, 2.0]\n"))
     assert err.value.key == "sweep.design"
+
+
+def test_the_committed_pattern_morris_spec_is_what_the_declarations_give():
+    committed = (Path(__file__).parent.parent / "sweeps" / "patterns_morris.toml").read_text()
+    assert committed == pattern_space.pattern_morris_spec()
